@@ -1,0 +1,410 @@
+"""Metrics: one number for "how good is this generator?" — every chapter scores itself here.
+
+Pure functions, no global state, no downloads. Image metrics work on features from any
+`extractor(images) -> [N, D]` (the course passes a small classifier's `.features`), so the numbers
+are comparable *within* the course, not with published Inception-based FIDs.
+
+- Mode coverage on 2D mixtures (ch. 01, 03): Metz et al., "Unrolled GANs" (arXiv:1611.02163);
+  Srivastava et al., "VEEGAN" (arXiv:1705.07761); Lin et al., "PacGAN" (arXiv:1712.04086).
+- Fréchet distance / FID: Heusel et al., "GANs Trained by a Two Time-Scale Update Rule
+  Converge to a Local Nash Equilibrium" (arXiv:1706.08500).
+- Kernel distance / KID: Bińkowski et al., "Demystifying MMD GANs" (arXiv:1801.01401).
+- Precision & recall: Kynkäänniemi et al., "Improved Precision and Recall Metric for Assessing
+  Generative Models" (arXiv:1904.06991).
+- SSIM: Wang et al., "Image Quality Assessment: From Error Visibility to Structural Similarity"
+  (IEEE TIP 2004). PSNR and SSIM score super-resolution (ch. 09).
+- Codebook perplexity (ch. 10) and class accuracy (ch. 02, 06).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import linalg
+
+# --------------------------------------------------------------------------------------------
+# Mode coverage on 2D mixtures
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModeCoverage:
+    """Result of `mode_coverage`: captured modes, high-quality fraction, samples per mode."""
+
+    modes: int  # modes with at least `min_count` high-quality samples
+    total_modes: int
+    high_quality: float  # fraction of samples within n_std * std of their nearest centre
+    counts: tuple[int, ...]  # high-quality samples per mode, in the order of `centers`
+
+    @property
+    def kl(self) -> float:
+        """KL(p || uniform) of the high-quality samples' mode histogram (VEEGAN), in nats.
+
+        0 when every mode gets the same share; log(K) when all sit in one mode; nan if no sample
+        is high quality. KL(p || u) = sum_k p_k log(p_k K), with 0 log 0 = 0.
+        """
+        total = sum(self.counts)
+        if total == 0:
+            return math.nan
+        return sum(c / total * math.log(c / total * self.total_modes) for c in self.counts if c)
+
+    def __str__(self) -> str:
+        return f"{self.modes}/{self.total_modes} modes, {100 * self.high_quality:.1f}% high-quality"
+
+
+def mode_coverage(samples, centers, std: float, *, n_std: float = 3.0,
+                  min_fraction: float = 0.008) -> ModeCoverage:
+    """Count the modes of a 2D Gaussian mixture that a generator's samples capture.
+
+    A sample is *high quality* if it lies within `n_std` standard deviations of its nearest mode
+    centre (Unrolled GAN, VEEGAN). A mode is *captured* if it receives at least
+    `min_count = ceil(min_fraction * N)` high-quality samples (at least 1): PacGAN's rule of 20 out
+    of 2,500 samples is the default `min_fraction=0.008`.
+
+    samples: [N, 2] generated points; centers: [K, 2] mode centres; std: the modes' standard
+    deviation (ring8: 0.02, grid25: 0.05).
+    """
+    x = torch.as_tensor(samples, dtype=torch.float64).detach().cpu()
+    mu = torch.as_tensor(centers, dtype=torch.float64).detach().cpu()
+    if x.ndim != 2 or mu.ndim != 2 or x.shape[1] != mu.shape[1]:
+        raise ValueError(f"samples must be [N, D] and centers [K, D] with the same D; got samples "
+                         f"{tuple(x.shape)} and centers {tuple(mu.shape)}")
+    if len(x) == 0 or len(mu) == 0:
+        raise ValueError(f"need at least one sample and one centre; got {len(x)} samples "
+                         f"and {len(mu)} centres")
+    if not std > 0 or not n_std > 0:
+        raise ValueError(f"std and n_std must be positive; got std={std}, n_std={n_std}")
+    if not 0 <= min_fraction <= 1:
+        raise ValueError(f"min_fraction must lie in [0, 1]; got {min_fraction}")
+
+    dist, nearest = torch.cdist(x, mu).min(dim=1)  # [N]: distance to, and index of, nearest centre
+    good = dist <= n_std * std
+    counts = torch.bincount(nearest[good], minlength=len(mu))  # [K]
+    min_count = max(1, math.ceil(min_fraction * len(x) - 1e-9))  # -1e-9: 0.008 * 2500 is 20, not 21
+    return ModeCoverage(modes=int((counts >= min_count).sum()), total_modes=len(mu),
+                        high_quality=good.double().mean().item(),
+                        counts=tuple(int(c) for c in counts))
+
+
+# --------------------------------------------------------------------------------------------
+# Feature-set distances: FID, KID, precision & recall
+# --------------------------------------------------------------------------------------------
+
+
+def _numpy64(x) -> np.ndarray:
+    """A float64 numpy copy of a tensor (any device, grad or not) or array."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _features(x, name: str, min_rows: int = 2) -> np.ndarray:
+    """A [N, D] float64 numpy array from a tensor or array, with a clear error if it is not one."""
+    x = _numpy64(x)
+    if x.ndim != 2 or len(x) < min_rows:
+        raise ValueError(f"{name} must be a [N, D] feature matrix with N >= {min_rows}; "
+                         f"got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} contains nan or inf")
+    return x
+
+
+def _same_dim(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"both feature sets need the same dimension D; got {a.shape[1]} "
+                         f"and {b.shape[1]}")
+
+
+def frechet_distance_from_stats(mu_a, sigma_a, mu_b, sigma_b, *, eps: float = 1e-6) -> float:
+    """Fréchet distance between N(mu_a, sigma_a) and N(mu_b, sigma_b) (Heusel et al. 2017).
+
+    FD = ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^{1/2}), in float64. As in pytorch-fid, a
+    singular product is retried with eps * I added to both covariances, and the tiny imaginary
+    part that sqrtm leaves from rounding is dropped (a large one means a covariance is not PSD).
+    """
+    mu_a, sigma_a, mu_b, sigma_b = map(_numpy64, (mu_a, sigma_a, mu_b, sigma_b))
+    d = mu_a.shape[0] if mu_a.ndim == 1 else -1
+    if not (mu_a.shape == mu_b.shape == (d,) and sigma_a.shape == sigma_b.shape == (d, d)):
+        raise ValueError(f"need means [D] and covariances [D, D] of one D; got {mu_a.shape}, "
+                         f"{sigma_a.shape}, {mu_b.shape}, {sigma_b.shape}")
+
+    with warnings.catch_warnings():  # "matrix is singular": handled below by the eps retry
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(sigma_a @ sigma_b)  # (S_a S_b)^{1/2}
+        if not np.isfinite(covmean).all():
+            offset = eps * np.eye(d)
+            covmean = linalg.sqrtm((sigma_a + offset) @ (sigma_b + offset))
+    if np.iscomplexobj(covmean):
+        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
+            raise ValueError(f"sqrtm(S_a S_b) has an imaginary component of "
+                             f"{np.abs(covmean.imag).max():.3g}: are both covariances PSD?")
+        covmean = covmean.real
+    diff = mu_a - mu_b
+    return float(diff @ diff + np.trace(sigma_a) + np.trace(sigma_b) - 2 * np.trace(covmean))
+
+
+def frechet_distance(feats_a, feats_b) -> float:
+    """FID's formula on two feature sets [N_a, D] and [N_b, D] (tensors or arrays; N >= 2).
+
+    Fits a Gaussian (mean, unbiased covariance) to each set and returns their Fréchet distance.
+    """
+    a, b = _features(feats_a, "feats_a"), _features(feats_b, "feats_b")
+    _same_dim(a, b)
+    cov_a = np.atleast_2d(np.cov(a, rowvar=False))  # [D, D], unbiased (N - 1); [1, 1] for D = 1
+    cov_b = np.atleast_2d(np.cov(b, rowvar=False))
+    return frechet_distance_from_stats(a.mean(0), cov_a, b.mean(0), cov_b)
+
+
+def _poly_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return (x @ y.T / x.shape[1] + 1) ** 3  # k(x, y) = (x.y / d + 1)^3: KID's kernel
+
+
+def mmd2_unbiased(feats_a, feats_b) -> float:
+    """Unbiased MMD^2 with the cubic polynomial kernel (Bińkowski et al. 2018, eq. 3).
+
+    MMD^2_u = sum_{i!=j} k(a_i, a_j) / (m(m-1)) + sum_{i!=j} k(b_i, b_j) / (n(n-1))
+              - 2 sum_{i,j} k(a_i, b_j) / (mn).
+    Unbiased, so for two samples of one distribution it scatters around 0 and can be negative.
+    """
+    a, b = _features(feats_a, "feats_a"), _features(feats_b, "feats_b")
+    _same_dim(a, b)
+    m, n = len(a), len(b)
+    k_aa, k_bb = _poly_kernel(a, a), _poly_kernel(b, b)
+    return float((k_aa.sum() - np.trace(k_aa)) / (m * (m - 1))  # off-diagonal: i != j
+                 + (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1))
+                 - 2 * _poly_kernel(a, b).mean())
+
+
+def kernel_distance(feats_a, feats_b, *, n_subsets: int = 100, subset_size: int = 1000,
+                    seed: int = 0) -> float:
+    """KID: `mmd2_unbiased` averaged over `n_subsets` random subsets (Bińkowski et al. 2018).
+
+    Each subset draws `subset_size` rows from each set without replacement; subset_size is capped
+    at the smaller set's size (then each subset is a permutation of the whole set). The draws
+    come from their own generator seeded with `seed`, so the result is deterministic.
+    """
+    a, b = _features(feats_a, "feats_a"), _features(feats_b, "feats_b")
+    _same_dim(a, b)
+    if n_subsets < 1 or subset_size < 2:
+        raise ValueError(f"need n_subsets >= 1 and subset_size >= 2; got {n_subsets}, "
+                         f"{subset_size}")
+    size = min(subset_size, len(a), len(b))
+    rng = np.random.default_rng(seed)
+    return float(np.mean([mmd2_unbiased(a[rng.choice(len(a), size, replace=False)],
+                                        b[rng.choice(len(b), size, replace=False)])
+                          for _ in range(n_subsets)]))
+
+
+class PrecisionRecall(NamedTuple):
+    precision: float  # fraction of fakes inside the real manifold: are samples realistic?
+    recall: float  # fraction of reals inside the fake manifold: is the data covered?
+
+
+def _knn_radii(x: torch.Tensor, k: int, chunk: int = 1024) -> torch.Tensor:
+    """[N]: distance from each row of x to its k-th nearest *other* row."""
+    # column 0 of the sorted distances is the point itself (distance 0), so take column k
+    return torch.cat([torch.cdist(x[i:i + chunk], x).kthvalue(k + 1, dim=1).values
+                      for i in range(0, len(x), chunk)])
+
+
+def _inside(query: torch.Tensor, ref: torch.Tensor, radii: torch.Tensor,
+            chunk: int = 1024) -> torch.Tensor:
+    """[M] bool: is query_i within radii_j of some ref_j, i.e. inside the union of k-NN balls?"""
+    return torch.cat([(torch.cdist(query[i:i + chunk], ref) < radii).any(dim=1)
+                      for i in range(0, len(query), chunk)])
+
+
+def precision_recall(real_feats, fake_feats, *, k: int = 3) -> PrecisionRecall:
+    """Improved precision and recall (Kynkäänniemi et al. 2019).
+
+    Each set's manifold is the union of balls around its points, each ball's radius being the
+    distance to that point's k-th nearest neighbour in the same set (the paper uses k = 3).
+    precision = fraction of fake samples inside the real manifold;
+    recall    = fraction of real samples inside the fake manifold.
+    Distances are exact, in float64, computed in chunks of 1,024 rows.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1; got {k}")
+    real = torch.from_numpy(_features(real_feats, "real_feats", min_rows=k + 1))
+    fake = torch.from_numpy(_features(fake_feats, "fake_feats", min_rows=k + 1))
+    _same_dim(real.numpy(), fake.numpy())
+    precision = _inside(fake, real, _knn_radii(real, k)).double().mean().item()
+    recall = _inside(real, fake, _knn_radii(fake, k)).double().mean().item()
+    return PrecisionRecall(precision, recall)
+
+
+# --------------------------------------------------------------------------------------------
+# Image wrappers: images -> features -> the distances above
+# --------------------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def extract_features(images: torch.Tensor, extractor: Callable[[torch.Tensor], torch.Tensor], *,
+                     batch_size: int = 256, device=None) -> torch.Tensor:
+    """Map images [N, C, H, W] to features [N, D] in batches, without gradients.
+
+    `extractor` is any callable, e.g. a trained classifier's `.features` (put it in eval mode
+    first). Each batch is moved to `device` if given; the features come back as float32 on CPU.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+    images, feats = torch.as_tensor(images), []
+    for i in range(0, len(images), batch_size):
+        batch = images[i:i + batch_size]
+        f = extractor(batch if device is None else batch.to(device))
+        if not isinstance(f, torch.Tensor) or f.ndim != 2 or len(f) != len(batch):
+            shape = tuple(f.shape) if isinstance(f, torch.Tensor) else type(f).__name__
+            raise ValueError(f"extractor must return a [batch, D] tensor; for a batch of "
+                             f"{len(batch)} images it returned {shape}")
+        feats.append(f.float().cpu())
+    if not feats:
+        raise ValueError("no images given")
+    return torch.cat(feats)
+
+
+def fid(real_images, fake_images, extractor, *, batch_size: int = 256, device=None) -> float:
+    """Fréchet distance between the extractor's features of real and fake images."""
+    return frechet_distance(extract_features(real_images, extractor, batch_size=batch_size,
+                                             device=device),
+                            extract_features(fake_images, extractor, batch_size=batch_size,
+                                             device=device))
+
+
+def kid(real_images, fake_images, extractor, *, batch_size: int = 256, device=None,
+        n_subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> float:
+    """Kernel distance (KID) between the extractor's features of real and fake images."""
+    return kernel_distance(extract_features(real_images, extractor, batch_size=batch_size,
+                                            device=device),
+                           extract_features(fake_images, extractor, batch_size=batch_size,
+                                            device=device),
+                           n_subsets=n_subsets, subset_size=subset_size, seed=seed)
+
+
+def image_precision_recall(real_images, fake_images, extractor, *, k: int = 3,
+                           batch_size: int = 256, device=None) -> PrecisionRecall:
+    """Improved precision and recall on the extractor's features of real and fake images."""
+    return precision_recall(extract_features(real_images, extractor, batch_size=batch_size,
+                                             device=device),
+                            extract_features(fake_images, extractor, batch_size=batch_size,
+                                             device=device), k=k)
+
+
+# --------------------------------------------------------------------------------------------
+# Reconstruction metrics (super-resolution): PSNR, SSIM
+# --------------------------------------------------------------------------------------------
+
+
+def _image_pair(x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two [N, C, H, W] float64 CPU tensors from a pair of [N, C, H, W] or [C, H, W] images."""
+    x, y = torch.as_tensor(x), torch.as_tensor(y)
+    if x.shape != y.shape or x.ndim not in (3, 4) or x.numel() == 0:
+        raise ValueError(f"x and y must be images of one shape, [N, C, H, W] or [C, H, W]; "
+                         f"got {tuple(x.shape)} and {tuple(y.shape)}")
+    x, y = (t.detach().to("cpu", torch.float64) for t in (x, y))
+    return (x[None], y[None]) if x.ndim == 3 else (x, y)
+
+
+def psnr(x, y, *, data_range: float = 2.0) -> float:
+    """Peak signal-to-noise ratio in dB, averaged over images (the SR papers' convention).
+
+    PSNR = 10 log10(data_range^2 / MSE), MSE per image over all channels and pixels;
+    data_range = 2 for images in [-1, 1]. Identical images give inf. (SR papers often score the
+    Y channel with a cropped border; this is plain RGB, so compare within the course.)
+    """
+    x, y = _image_pair(x, y)
+    mse = (x - y).pow(2).flatten(1).mean(1)  # [N]
+    return (10 * torch.log10(data_range**2 / mse)).mean().item()
+
+
+def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    g = torch.exp(-(torch.arange(size, dtype=torch.float64) - size // 2) ** 2 / (2 * sigma**2))
+    g = g / g.sum()
+    return g[:, None] * g[None, :]  # [size, size], separable 2D Gaussian summing to 1
+
+
+def ssim(x, y, *, data_range: float = 2.0) -> float:
+    """Structural similarity (Wang et al. 2004), averaged over images, channels and windows.
+
+    Local statistics under an 11x11 Gaussian window (sigma 1.5), windows wholly inside the image:
+    SSIM = (2 mu_x mu_y + C1)(2 cov_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(var_x + var_y + C2)),
+    C1 = (0.01 L)^2, C2 = (0.03 L)^2, L = data_range. Matches skimage's structural_similarity
+    with gaussian_weights=True, sigma=1.5, use_sample_covariance=False.
+    """
+    x, y = _image_pair(x, y)
+    n, c, h, w = x.shape
+    if h < 11 or w < 11:
+        raise ValueError(f"SSIM's 11x11 window needs images of at least 11x11; got {h}x{w}")
+    window = _gaussian_window().expand(c, 1, 11, 11)  # one window per channel: groups=c
+
+    def blur(t):  # local Gaussian-weighted mean, [N, C, H-10, W-10]
+        return F.conv2d(t, window, groups=c)
+
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x**2  # E[x^2] - E[x]^2
+    var_y = blur(y * y) - mu_y**2
+    cov_xy = blur(x * y) - mu_x * mu_y
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    s = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)
+         / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2)))
+    return s.mean().item()
+
+
+# --------------------------------------------------------------------------------------------
+# Discrete codes (VQ-VAE) and classes (conditional GANs)
+# --------------------------------------------------------------------------------------------
+
+
+def codebook_perplexity(indices, codebook_size: int) -> float:
+    """exp(entropy of code usage): the effective number of codes in use (ch. 10, VQ-VAE).
+
+    p_k = fraction of `indices` equal to k; perplexity = exp(-sum_k p_k log p_k), 0 log 0 = 0.
+    Uniform use of K codes gives K; a collapsed codebook using one code gives 1.
+    """
+    idx = torch.as_tensor(indices).detach().cpu().flatten()
+    if idx.numel() == 0 or idx.dtype.is_floating_point or idx.dtype == torch.bool:
+        raise ValueError(f"indices must be a non-empty integer tensor; got dtype {idx.dtype} "
+                         f"with {idx.numel()} elements")
+    if idx.min() < 0 or idx.max() >= codebook_size:
+        raise ValueError(f"indices must lie in [0, {codebook_size}); got values from "
+                         f"{int(idx.min())} to {int(idx.max())}")
+    p = torch.bincount(idx.long(), minlength=codebook_size).double() / idx.numel()
+    p = p[p > 0]
+    return torch.exp(-(p * p.log()).sum()).item()
+
+
+class ClassAccuracy(NamedTuple):
+    overall: float  # fraction of all samples whose predicted class is the target
+    per_class: torch.Tensor  # [num_classes]; nan for a class with no target samples
+
+
+def class_accuracy(predicted, target, num_classes: int) -> ClassAccuracy:
+    """Does the requested class come out? Accuracy of a classifier on conditional samples.
+
+    predicted: class indices [N] or logits [N, num_classes] (argmax is taken); target: the
+    classes the generator was asked for, [N]. per_class[c] is the accuracy among samples with
+    target c, and nan when no sample asked for class c (unknown, not 0).
+    """
+    pred, target = torch.as_tensor(predicted).detach().cpu(), torch.as_tensor(target).detach().cpu()
+    if pred.ndim == 2:
+        if pred.shape[1] != num_classes:
+            raise ValueError(f"logits must be [N, num_classes={num_classes}]; got "
+                             f"{tuple(pred.shape)}")
+        pred = pred.argmax(dim=1)
+    if pred.ndim != 1 or pred.shape != target.shape or len(target) == 0:
+        raise ValueError(f"predicted ([N] or [N, C]) and target ([N]) must describe the same "
+                         f"N > 0 samples; got {tuple(torch.as_tensor(predicted).shape)} and "
+                         f"{tuple(target.shape)}")
+    if target.dtype.is_floating_point or target.min() < 0 or target.max() >= num_classes:
+        raise ValueError(f"target classes must be integers in [0, {num_classes}); got {target.dtype} "
+                         f"values from {target.min().item()} to {target.max().item()}")
+    target = target.long()
+    correct = (pred == target).double()
+    total = torch.bincount(target, minlength=num_classes).double()  # [C] samples per class
+    hits = torch.bincount(target, weights=correct, minlength=num_classes)  # [C] correct per class
+    return ClassAccuracy(correct.mean().item(), hits / total)  # 0/0 = nan for absent classes

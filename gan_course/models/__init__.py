@@ -1,0 +1,18 @@
+"""One file per model family; `MODELS` maps a family's name to its (config, Generator, Discriminator).
+
+An explicit dict (not class names in strings) so an editor can jump straight to each class.
+"""
+from . import mlp
+
+MODELS = {
+    "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
+}
+
+
+def build(family: str, **config):
+    """Build (G, D) of a model family from config keywords, e.g. build("mlp", sample_shape=(2,))."""
+    if family not in MODELS:
+        raise ValueError(f"unknown model family {family!r}; valid: {', '.join(MODELS)}")
+    Config, Generator, Discriminator = MODELS[family]
+    cfg = Config(**config)
+    return Generator(cfg), Discriminator(cfg)

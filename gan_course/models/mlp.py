@@ -1,0 +1,80 @@
+"""Fully connected G and D: the original GAN (Goodfellow et al. 2014, arXiv:1406.2661). Chapter 01.
+
+The same two classes serve 2D toy mixtures (sample_shape=(2,)) and small images
+(sample_shape=(C, H, W)): an image is just a vector of C*H*W numbers to an MLP. That is exactly
+why MLP GANs scale poorly to images, and why chapter 04 moves to convolutions.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+
+@dataclass
+class MLPConfig:
+    sample_shape: tuple[int, ...] = (2,)   # (2,) for points, (C, H, W) for images
+    z_dim: int = 16
+    hidden: int = 128
+    n_layers: int = 3                      # hidden layers in each network
+
+    def __post_init__(self):
+        self.sample_shape = tuple(self.sample_shape)
+        if len(self.sample_shape) not in (1, 3) or any(int(s) < 1 for s in self.sample_shape):
+            raise ValueError(f"sample_shape must be (D,) for vectors or (C, H, W) for images, got {self.sample_shape}")
+        for name in ("z_dim", "hidden", "n_layers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.sample_shape) == 3
+
+    @property
+    def sample_dim(self) -> int:
+        return math.prod(self.sample_shape)
+
+
+def _mlp(sizes: list[int], act: nn.Module) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), act]
+    return layers
+
+
+class Generator(nn.Module):
+    """z [B, z_dim] -> sample [B, *sample_shape]; tanh output for images in [-1, 1]."""
+
+    def __init__(self, cfg: MLPConfig):
+        super().__init__()
+        self.cfg, self.z_dim = cfg, cfg.z_dim
+        body = _mlp([cfg.z_dim] + [cfg.hidden] * cfg.n_layers, nn.ReLU())
+        # Points may lie anywhere, so their output is linear; pixels live in [-1, 1], hence tanh.
+        head = [nn.Linear(cfg.hidden, cfg.sample_dim)] + ([nn.Tanh()] if cfg.is_image else [])
+        self.net = nn.Sequential(*body, *head)
+
+    def forward(self, z: Tensor) -> Tensor:
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"Generator expects z of shape [B, {self.z_dim}], got {list(z.shape)}")
+        return self.net(z).view(-1, *self.cfg.sample_shape)
+
+
+class Discriminator(nn.Module):
+    """sample [B, *sample_shape] -> logit [B]: positive means "looks real"."""
+
+    def __init__(self, cfg: MLPConfig):
+        super().__init__()
+        self.cfg = cfg
+        # LeakyReLU keeps a gradient for every input, so G always hears something back.
+        body = _mlp([cfg.sample_dim] + [cfg.hidden] * cfg.n_layers, nn.LeakyReLU(0.2))
+        self.net = nn.Sequential(*body, nn.Linear(cfg.hidden, 1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        if tuple(x.shape[1:]) != self.cfg.sample_shape:
+            raise ValueError(
+                f"Discriminator was built for samples of shape {self.cfg.sample_shape}, got {tuple(x.shape[1:])}; "
+                f"build it with MLPConfig(sample_shape={tuple(x.shape[1:])}) or resize the data"
+            )
+        return self.net(x.flatten(1)).squeeze(1)
