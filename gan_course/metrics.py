@@ -216,7 +216,7 @@ def _knn_radii(x: torch.Tensor, k: int, chunk: int = 1024) -> torch.Tensor:
 def _inside(query: torch.Tensor, ref: torch.Tensor, radii: torch.Tensor,
             chunk: int = 1024) -> torch.Tensor:
     """[M] bool: is query_i within radii_j of some ref_j, i.e. inside the union of k-NN balls?"""
-    return torch.cat([(torch.cdist(query[i:i + chunk], ref) < radii).any(dim=1)
+    return torch.cat([(torch.cdist(query[i:i + chunk], ref) <= radii).any(dim=1)
                       for i in range(0, len(query), chunk)])
 
 
@@ -268,31 +268,27 @@ def extract_features(images: torch.Tensor, extractor: Callable[[torch.Tensor], t
     return torch.cat(feats)
 
 
+def _both(real_images, fake_images, extractor, batch_size, device):
+    return (extract_features(real_images, extractor, batch_size=batch_size, device=device),
+            extract_features(fake_images, extractor, batch_size=batch_size, device=device))
+
+
 def fid(real_images, fake_images, extractor, *, batch_size: int = 256, device=None) -> float:
     """Fréchet distance between the extractor's features of real and fake images."""
-    return frechet_distance(extract_features(real_images, extractor, batch_size=batch_size,
-                                             device=device),
-                            extract_features(fake_images, extractor, batch_size=batch_size,
-                                             device=device))
+    return frechet_distance(*_both(real_images, fake_images, extractor, batch_size, device))
 
 
 def kid(real_images, fake_images, extractor, *, batch_size: int = 256, device=None,
         n_subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> float:
     """Kernel distance (KID) between the extractor's features of real and fake images."""
-    return kernel_distance(extract_features(real_images, extractor, batch_size=batch_size,
-                                            device=device),
-                           extract_features(fake_images, extractor, batch_size=batch_size,
-                                            device=device),
+    return kernel_distance(*_both(real_images, fake_images, extractor, batch_size, device),
                            n_subsets=n_subsets, subset_size=subset_size, seed=seed)
 
 
 def image_precision_recall(real_images, fake_images, extractor, *, k: int = 3,
                            batch_size: int = 256, device=None) -> PrecisionRecall:
     """Improved precision and recall on the extractor's features of real and fake images."""
-    return precision_recall(extract_features(real_images, extractor, batch_size=batch_size,
-                                             device=device),
-                            extract_features(fake_images, extractor, batch_size=batch_size,
-                                             device=device), k=k)
+    return precision_recall(*_both(real_images, fake_images, extractor, batch_size, device), k=k)
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,7 +333,7 @@ def ssim(x, y, *, data_range: float = 2.0) -> float:
     with gaussian_weights=True, sigma=1.5, use_sample_covariance=False.
     """
     x, y = _image_pair(x, y)
-    n, c, h, w = x.shape
+    _, c, h, w = x.shape
     if h < 11 or w < 11:
         raise ValueError(f"SSIM's 11x11 window needs images of at least 11x11; got {h}x{w}")
     window = _gaussian_window().expand(c, 1, 11, 11)  # one window per channel: groups=c
@@ -401,8 +397,9 @@ def class_accuracy(predicted, target, num_classes: int) -> ClassAccuracy:
                          f"N > 0 samples; got {tuple(torch.as_tensor(predicted).shape)} and "
                          f"{tuple(target.shape)}")
     if target.dtype.is_floating_point or target.min() < 0 or target.max() >= num_classes:
-        raise ValueError(f"target classes must be integers in [0, {num_classes}); got {target.dtype} "
-                         f"values from {target.min().item()} to {target.max().item()}")
+        raise ValueError(f"target classes must be integers in [0, {num_classes}); got "
+                         f"{target.dtype} values from {target.min().item()} to "
+                         f"{target.max().item()}")
     target = target.long()
     correct = (pred == target).double()
     total = torch.bincount(target, minlength=num_classes).double()  # [C] samples per class

@@ -1,0 +1,106 @@
+"""Tests for gan_course.classifier: shapes, input checks, the shipped weights, training."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from gan_course import classifier as clf
+from gan_course.classifier import Classifier, ClassifierConfig, load_classifier, train_classifier
+from gan_course.data import load_dataset
+
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.mark.parametrize("img_channels, img_size", [(1, 28), (3, 32), (1, 16)])
+@pytest.mark.parametrize("input_size", [8, 16, 28, 64])
+def test_shapes_any_input_size(img_channels, img_size, input_size):
+    model = Classifier(ClassifierConfig(img_channels=img_channels, img_size=img_size, feature_dim=64)).eval()
+    x = torch.rand(5, img_channels, input_size, input_size) * 2 - 1
+    assert model(x).shape == (5, 10)
+    assert model.features(x).shape == (5, 64)
+    pred = model.predict(x)
+    assert pred.shape == (5,) and pred.dtype == torch.int64
+
+
+def test_features_batched_and_without_grad():
+    model = Classifier(ClassifierConfig()).eval()
+    x = torch.randn(7, 1, 28, 28, requires_grad=True)
+    feats = model.features(x, batch_size=3)  # 3 + 3 + 1
+    assert not feats.requires_grad
+    assert torch.allclose(feats, model.features(x.detach()), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 28, 28), (2, 28, 28), (1, 2, 28, 28)])
+def test_wrong_input_shape(shape):
+    model = Classifier(ClassifierConfig(img_channels=1, dataset="digits"))
+    with pytest.raises(ValueError, match=r"takes images \[N, 1, H, W\].*got shape"):
+        model(torch.zeros(shape))
+
+
+def test_shipped_digits_weights():
+    checkpoint = torch.load(clf.WEIGHTS_DIR / "digits_classifier.pt", weights_only=True)
+    assert checkpoint["test_accuracy"] >= 0.95 and checkpoint["train_settings"]["epochs"] > 0
+    model = load_classifier("digits")
+    assert not model.training and model.config.classes == tuple("0123456789")
+    test = load_dataset("digits", split="test")
+    assert clf.accuracy(model, test.x, test.y) >= 0.95
+    # generated digits at other sizes are resized: the 8x8 originals are still recognised
+    small = load_dataset("digits", split="test", img_size=8)
+    assert clf.accuracy(model, small.x, small.y) >= 0.95
+
+
+@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(),
+                    reason="needs `sudo apt-get install dataset-fashion-mnist` (CI installs it)")
+def test_shipped_fashion_weights(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # read the system copy, whatever ./data holds
+    model = load_classifier("fashion-mnist")
+    assert model.config.classes[0] == "T-shirt/top" and model.test_accuracy >= 0.88
+    test = load_dataset("fashion-mnist", split="test", limit=2000)
+    assert clf.accuracy(model, test.x, test.y) >= 0.85
+
+
+def test_weights_files_are_small():
+    for name in clf.SHIPPED:
+        assert (clf.WEIGHTS_DIR / f"{name}_classifier.pt").stat().st_size < 1_000_000
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ValueError, match="valid names: digits, mnist, fashion-mnist, cifar10"):
+        load_classifier("ring8")
+    with pytest.raises(FileNotFoundError, match="python -m gan_course.classifier mnist"):
+        load_classifier("mnist", path=tmp_path / "missing.pt")
+    torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a classifier checkpoint"):
+        load_classifier("digits", path=tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="holds a classifier for 'digits', not 'mnist'"):
+        load_classifier("mnist", path=clf.WEIGHTS_DIR / "digits_classifier.pt")
+
+
+def test_training_smoke_and_save_load(tmp_path):
+    model, acc = train_classifier("digits", epochs=1, limit=200, seed=0)
+    assert isinstance(model, Classifier) and not model.training
+    assert 0.0 <= acc <= 1.0
+    clf.save_classifier(model, tmp_path / "d.pt", acc)
+    back = load_classifier("digits", path=tmp_path / "d.pt")
+    x = load_dataset("digits", split="test", limit=20).x
+    assert torch.equal(back(x), model(x))
+    assert back.test_accuracy == pytest.approx(acc) and back.train_settings["limit"] == 200
+
+
+def test_training_is_deterministic_and_leaves_global_rng():
+    state = torch.get_rng_state()
+    a, _ = train_classifier("digits", epochs=1, limit=128, batch_size=32, seed=1)
+    b, _ = train_classifier("digits", epochs=1, limit=128, batch_size=32, seed=1)
+    c, _ = train_classifier("digits", epochs=1, limit=128, batch_size=32, seed=2)
+    assert torch.equal(state, torch.get_rng_state())
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.equal(pa, pb), name
+    assert not torch.equal(a.head.weight, c.head.weight)
+
+
+def test_cuda_without_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        load_classifier("digits", device="cuda")
