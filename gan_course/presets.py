@@ -41,6 +41,7 @@ class VanillaGANPreset:
     digits_size: int              # digits are 8x8 originally; resized for the image section
     digits_model: MLPConfig
     digits_train: TrainConfig
+    fashion_model: MLPConfig
     fashion_train: TrainConfig | None   # None: the Fashion-MNIST section is left to larger presets
     fashion_limit: int | None     # use the first n training images (None: all 60,000)
     n_eval: int                   # generated samples per metric
@@ -55,7 +56,8 @@ def _vanilla(toy_steps, toy_bs, collapse, digit_steps, fashion_steps, fashion_li
         toy_model=MLPConfig(sample_shape=(2,), z_dim=16, hidden=128, n_layers=3), toy_train=toy,
         collapse_steps=collapse, digits_size=16,
         digits_model=MLPConfig(sample_shape=(1, 16, 16), z_dim=32, hidden=256, n_layers=3),
-        digits_train=digits, fashion_train=fashion, fashion_limit=fashion_limit, n_eval=n_eval)
+        digits_train=digits,
+        fashion_model=MLPConfig(sample_shape=(1, 28, 28), z_dim=64, hidden=512, n_layers=3), fashion_train=fashion, fashion_limit=fashion_limit, n_eval=n_eval)
 
 
 PRESETS: dict[str, dict[str, Any]] = {

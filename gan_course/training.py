@@ -112,12 +112,14 @@ class Batches:
 # --- What a run remembers ------------------------------------------------------------------------
 @dataclass
 class History:
-    """Per-step logs (`history["d_loss"]`), wall time, and fixed-noise sample snapshots."""
+    """Per-step logs (`history["d_loss"]`), wall time, fixed-noise sample snapshots, and metrics
+    evaluated every so often (`metrics["fid"]` = [(step, seconds, value), ...], see `metric_callback`)."""
 
     steps: list[int] = field(default_factory=list)
     logs: dict[str, list[float]] = field(default_factory=dict)
     seconds: list[float] = field(default_factory=list)      # wall time since the run started
     snapshots: list[tuple[int, Tensor]] = field(default_factory=list)
+    metrics: dict[str, list[tuple[int, float, float]]] = field(default_factory=dict)
 
     def log(self, step: int, seconds: float, values: dict[str, float]) -> None:
         self.steps.append(step)
@@ -132,12 +134,14 @@ class History:
 
     def state_dict(self) -> dict[str, Any]:
         return {"steps": self.steps, "logs": self.logs, "seconds": self.seconds,
-                "snapshots": [[s, x] for s, x in self.snapshots]}
+                "snapshots": [[s, x] for s, x in self.snapshots],
+                "metrics": {k: [list(r) for r in v] for k, v in self.metrics.items()}}
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> "History":
         return cls(list(state["steps"]), {k: list(v) for k, v in state["logs"].items()},
-                   list(state["seconds"]), [(int(s), x) for s, x in state["snapshots"]])
+                   list(state["seconds"]), [(int(s), x) for s, x in state["snapshots"]],
+                   {k: [(int(s), float(t), float(v)) for s, t, v in rows] for k, rows in state.get("metrics", {}).items()})
 
 
 @dataclass
@@ -329,6 +333,21 @@ def snapshot_callback(every: int, z: Tensor, labels: Tensor | None = None) -> Ca
     def callback(run: Run) -> None:
         if run.step == 1 or run.step % every == 0:
             run.history.snapshots.append((run.step, sample(run.generator, len(z), z=z, labels=labels).cpu()))
+    return callback
+
+
+def metric_callback(every: int, name: str, fn: Callable[[Run], float]) -> Callback:
+    """Every `every` steps and at the last one, record (step, seconds, fn(run)) in history.metrics[name].
+
+    `seconds` is the run's wall time at that step (including earlier evaluations), so a metric can be
+    plotted against steps or against time: `metric_callback(500, "fid", lambda run: metrics.fid(...))`.
+    """
+    if not isinstance(every, int) or every < 1:
+        raise ValueError(f"every must be an int >= 1 (evaluate every k steps), got {every!r}")
+
+    def callback(run: Run) -> None:
+        if run.step % every == 0 or run.step == getattr(run.config, "steps", None):
+            run.history.metrics.setdefault(name, []).append((run.step, run.seconds, float(fn(run))))
     return callback
 
 

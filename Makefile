@@ -1,0 +1,52 @@
+# GAN Course — the two commands of the quickstart, plus the teacher's and maintainer's targets.
+#   make lab                      set up .venv on first use, then open JupyterLab on notebooks/
+#   make test                     set up .venv, then all unit tests + every notebook on the tiny preset
+#   make course PRESET=small      execute every chapter into build/<preset>/ (ipynb + html) with a timing table
+#   make student                  write the student edition (solutions stubbed) into build/student/
+#   make weights                  retrain the small classifiers whose features the metrics use
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PRESET ?= auto
+export JUPYTER_PREFER_ENV_PATH := 1
+
+.PHONY: help setup lab test unit notebooks course student weights clean
+
+help:
+	@sed -n '2,7p' Makefile
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -e ".[dev]"
+	$(PY) -m ipykernel install --user --name gan-course --display-name "Python (gan-course)"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: $(STAMP)
+	GAN_COURSE_PRESET=tiny $(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -q
+
+unit: $(STAMP)
+	$(PY) -m pytest tests -q
+
+notebooks: $(STAMP)
+	GAN_COURSE_PRESET=tiny $(PY) -m pytest --nbval-lax --nbval-current-env notebooks -q
+
+course: $(STAMP)
+	$(PY) -m gan_course.course --preset $(PRESET)
+
+student: $(STAMP)
+	$(PY) -m gan_course.exercises.student notebooks build/student
+
+weights: $(STAMP)
+	$(PY) -m gan_course.classifier digits
+	$(PY) -m gan_course.classifier fashion-mnist
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,50 @@
+"""Every chapter notebook: committed clean, parametrised for papermill, and runs with injected parameters.
+
+(`pytest --nbval-lax notebooks/` executes them a second time the way nbval does, with
+GAN_COURSE_PRESET=tiny from the environment: see the README's test command.)
+"""
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+TINY_LIMIT_S = 120  # the tiny preset is designed for < 60 s on a 2-core CPU; this guards against blow-ups
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "01_vanilla_gan.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_clean_and_parametrised(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "commit notebooks without outputs"
+    params = code[0]
+    assert "parameters" in params.metadata.get("tags", []), "the first code cell must be tagged 'parameters'"
+    for name in ("preset", "device", "seed"):
+        assert re.search(rf"^{name} = ", params.source, re.M), f"parameters cell lacks {name!r}"
+    assert 'preset = "auto"' in params.source
+    text = "\n".join(c.source for c in code)
+    assert "require_version(" in text, "the notebook must check the package version"
+    assert text.count("### BEGIN SOLUTION") >= 2 and text.count("exercises.check(") >= 2, "two exercises at least"
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_under_papermill_with_injected_parameters(path, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    start = time.perf_counter()
+    out = papermill.execute_notebook(str(path), str(tmp_path / path.name), cwd=str(path.parent),
+                                     parameters={"preset": "tiny", "seed": 1, "device": "cpu"},
+                                     kernel_name="python3", progress_bar=False)
+    seconds = time.perf_counter() - start
+    injected = [c for c in out.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "preset = \"tiny\"" in injected[0].source
+    printed = "".join(o.get("text", "") for c in out.cells if c.cell_type == "code" for o in c.outputs)
+    assert "preset: tiny" in printed, "the setup cell should print the resolved preset"
+    assert seconds < TINY_LIMIT_S, f"{path.name} took {seconds:.0f} s on the tiny preset"

@@ -1,0 +1,72 @@
+"""Pictures and widgets without a browser: a control's value in, deterministic PNG bytes out."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from gan_course import models, training, viz, widgets  # noqa: E402
+
+
+def test_image_grid_layout_and_values():
+    images = torch.stack([torch.full((1, 2, 2), v) for v in (-1.0, 0.0, 1.0)])
+    grid = viz.image_grid(images, nrow=2, pad=1)
+    assert grid.shape == (1 + 2 * 3, 1 + 2 * 3) and grid.dtype == np.uint8
+    assert grid[1, 1] == 0 and grid[1, 4] == 128 and grid[4, 1] == 255  # -1 -> 0, 0 -> 128, 1 -> 255
+    assert viz.image_grid(torch.zeros(4, 3, 5, 5)).shape == (13, 13, 3)
+    with pytest.raises(ValueError, match="1 or 3"):
+        viz.image_grid(torch.zeros(2, 2, 4, 4))
+
+
+def test_png_bytes_are_deterministic():
+    picture = viz.upscale(viz.image_grid(torch.rand(4, 1, 3, 3) * 2 - 1), 2)
+    assert viz.png_bytes(picture) == viz.png_bytes(picture.copy())
+
+    def figure():
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        return fig
+
+    assert viz.png_bytes(figure()) == viz.png_bytes(figure())
+
+
+def small_run():
+    torch.manual_seed(0)
+    G, D = models.build("mlp", sample_shape=(2,), z_dim=4, hidden=8, n_layers=1)
+    x = torch.randn(256, 2)
+    return training.train_gan(G, D, x, training.TrainConfig(steps=8, batch_size=32, snapshot_every=2),
+                              progress=False), x
+
+
+def test_snapshot_player_updates_on_slider_and_is_deterministic():
+    run, x = small_run()
+
+    def draw(step, samples):
+        fig, ax = plt.subplots(figsize=(2, 2))
+        viz.plot_points(x, samples, ax=ax, title=f"step {step}")
+        return fig
+
+    player = widgets.snapshot_player(run.history, draw)
+    slider = player.controls["index"]
+    assert slider.max == len(run.history.snapshots) - 1 == 4  # steps 1, 2, 4, 6, 8
+    last = player.image.value
+    slider.value = 0
+    first = player.image.value
+    assert first != last
+    slider.value = slider.max
+    assert player.image.value == last  # same value, same picture
+    assert player.render(index=0) is not None
+    with pytest.raises(ValueError, match="no snapshots"):
+        widgets.snapshot_player(training.History(), draw)
+
+
+def test_plot_critic_and_snapshots_draw():
+    run, x = small_run()
+    ax = viz.plot_critic(run.D, 3.0, probability=True)
+    assert ax.collections
+    fig = viz.plot_snapshots(run.history, x, max_panels=3)
+    assert len(fig.axes) == 3
+    viz.plot_history(run.history)
+    plt.close("all")
