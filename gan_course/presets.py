@@ -58,7 +58,7 @@ def _vanilla(toy_steps, digit_steps, fashion_steps, fashion_limit, n_eval):
         collapse_model=MLPConfig(sample_shape=(2,), z_dim=16, hidden=256, n_layers=3),
         collapse_train=TrainConfig(steps=toy_steps, batch_size=256, loss="nonsaturating", lr_g=1e-4, lr_d=1e-4),
         digits_size=16,
-        digits_model=MLPConfig(sample_shape=(1, 16, 16), z_dim=32, hidden=256, n_layers=3),
+        digits_model=MLPConfig(sample_shape=(1, 16, 16), z_dim=32, hidden=512, n_layers=2),
         digits_train=digits,
         fashion_model=MLPConfig(sample_shape=(1, 28, 28), z_dim=64, hidden=512, n_layers=3),
         fashion_train=fashion, fashion_limit=fashion_limit, n_eval=n_eval)
@@ -68,9 +68,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     "01_vanilla_gan": {
         "tiny": _vanilla(toy_steps=1000, digit_steps=150, fashion_steps=0,
                          fashion_limit=None, n_eval=1000),
-        "small": _vanilla(toy_steps=6000, digit_steps=3000, fashion_steps=3000,
+        "small": _vanilla(toy_steps=6000, digit_steps=6000, fashion_steps=3000,
                           fashion_limit=None, n_eval=2500),
-        "full": _vanilla(toy_steps=20000, digit_steps=10000, fashion_steps=20000,
+        "full": _vanilla(toy_steps=20000, digit_steps=20000, fashion_steps=20000,
                          fashion_limit=None, n_eval=10000),
     },
 }

@@ -29,6 +29,8 @@ def test_notebook_is_clean_and_parametrised(path):
     for name in ("preset", "device", "seed"):
         assert re.search(rf"^{name} = ", params.source, re.M), f"parameters cell lacks {name!r}"
     assert 'preset = "auto"' in params.source
+    from papermill.translators import PythonTranslator  # papermill must understand the cell (`papermill --help-notebook`)
+    assert [p.name for p in PythonTranslator.inspect(params)][:3] == ["preset", "device", "seed"]
     text = "\n".join(c.source for c in code)
     assert "require_version(" in text, "the notebook must check the package version"
     assert text.count("### BEGIN SOLUTION") >= 2 and text.count("exercises.check(") >= 2, "two exercises at least"
