@@ -3,6 +3,7 @@
 (`pytest --nbval-lax notebooks/` executes them a second time the way nbval does, with
 GAN_COURSE_PRESET=tiny from the environment: see the README's test command.)
 """
+import os
 import re
 import time
 from pathlib import Path
@@ -11,7 +12,9 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-TINY_LIMIT_S = 120  # the tiny preset is designed for < 60 s on a 2-core CPU; this guards against blow-ups
+# The tiny preset is designed for well under 60 s on an idle 2-core CPU (see the README for measured
+# times). This only guards against blow-ups: a busy machine can be several times slower.
+TINY_LIMIT_S = float(os.environ.get("GAN_COURSE_TINY_LIMIT_S", 300))
 
 
 def test_there_are_chapters():
