@@ -2,10 +2,13 @@
 
 An explicit dict (not class names in strings) so an editor can jump straight to each class.
 """
-from . import mlp
+from . import conditional, dcgan, mlp
 
 MODELS = {
     "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
+    "dcgan": (dcgan.DCGANConfig, dcgan.Generator, dcgan.Discriminator),
+    "conditional": (conditional.ConditionalConfig, conditional.ConditionalGenerator,
+                    conditional.ConditionalDiscriminator),
 }
 
 
