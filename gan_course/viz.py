@@ -157,3 +157,54 @@ def plot_critic(D, lim: float, *, ax=None, probability: bool = False, resolution
     if title:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+# --- Chapter 03: WGAN -------------------------------------------------------------------------------
+def plot_shifted_uniforms(theta: float, *, ax=None):
+    """P_0 = U[0, 1] vs P_theta = U[theta, theta + 1], with the optimal discriminator D* and critic f*.
+
+    D*(x) = p_0 / (p_0 + p_theta) is 1 on P_0's support and 0 on P_theta's (1/2 where they overlap):
+    flat where the fakes are, so it gives G no direction. A 1-Lipschitz optimal critic for a shift is
+    f*(x) = -sign(theta) x (+ any constant), with E_P0[f*] - E_Ptheta[f*] = |theta| = W1: slope 1 everywhere.
+    """
+    import matplotlib.pyplot as plt
+
+    from .divergences import js_shifted_uniform, w1_shifted_uniform
+
+    theta = float(theta)
+    ax = ax or plt.subplots(figsize=(6, 3))[1]
+    lo, hi = min(0.0, theta) - 0.75, max(1.0, theta + 1) + 0.75
+    x = np.linspace(lo, hi, 2001)
+    p0 = ((x >= 0) & (x <= 1)).astype(float)
+    pt = ((x >= theta) & (x <= theta + 1)).astype(float)
+    ax.fill_between(x, 0, p0, color="tab:blue", alpha=0.25, label="real $P_0$")
+    ax.fill_between(x, 0, pt, color="tab:orange", alpha=0.25, label=r"generated $P_\theta$")
+    support = (p0 + pt) > 0
+    d_star = np.where(support, p0 / np.where(support, p0 + pt, 1), np.nan)  # undefined off both supports
+    ax.plot(x, d_star, color="tab:red", lw=2, label="optimal D*(x)")
+    ax.set(xlim=(lo, hi), ylim=(-0.1, 1.35), xlabel="x", ylabel="density, D*(x)")
+    f_star = -np.sign(theta) * (x - 0.5)  # slope -sign(theta): 1-Lipschitz, pushes P_theta towards P_0
+    critic_ax = ax.twinx()  # the critic's values live on their own scale
+    critic_ax.plot(x, f_star, color="tab:green", lw=2, ls="--")
+    critic_ax.set_ylabel("f*(x)", color="tab:green")
+    ax.plot([], [], color="tab:green", lw=2, ls="--", label="optimal critic f*(x), right axis")
+    ax.set_title(f"θ = {theta:+.2f}:  JS = {js_shifted_uniform(theta):.3f} nats (log 2 = 0.693),  "
+                 f"W1 = {w1_shifted_uniform(theta):.2f}", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right", ncol=2)
+    return ax
+
+
+def plot_weight_histogram(D, clip: float | None = None, *, ax=None, title: str | None = None, bins: int = 60):
+    """Histogram of every weight of D (biases too); with `clip`, the bounds ±clip as dashed lines."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(4, 3))[1]
+    w = torch.cat([p.detach().flatten().cpu() for p in D.parameters()]).numpy()
+    ax.hist(w, bins=bins, color="tab:purple", alpha=0.8)
+    if clip:
+        for c in (-clip, clip):
+            ax.axvline(c, color="k", ls="--", lw=1)
+    ax.set(xlabel="weight value", ylabel="count")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
