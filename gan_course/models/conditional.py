@@ -19,44 +19,34 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .mlp import _mlp
+from .mlp import MLPConfig, _mlp
 
 DISCRIMINATORS = ("concat", "projection")
 
 
 @dataclass
-class ConditionalConfig:
+class ConditionalConfig(MLPConfig):
+    """MLPConfig (sample_shape, z_dim, hidden, n_layers) plus what conditioning adds."""
+
     sample_shape: tuple[int, ...] = (1, 16, 16)  # (C, H, W) for images, (D,) for vectors
     z_dim: int = 32
+    hidden: int = 256
     num_classes: int = 10
     embed_dim: int = 16                 # size of the class embedding c = embed(y) that G (and a concat D) receives
-    hidden: int = 256
-    n_layers: int = 3                   # hidden layers in each network
     discriminator: str = "projection"   # "concat" (Mirza & Osindero) or "projection" (Miyato & Koyama)
     dropout: float = 0.5                # in D's hidden layers, as Mirza & Osindero: makes memorising small datasets harder
 
     def __post_init__(self):
-        self.sample_shape = tuple(self.sample_shape)
-        if len(self.sample_shape) not in (1, 3) or any(int(s) < 1 for s in self.sample_shape):
-            raise ValueError(f"sample_shape must be (D,) for vectors or (C, H, W) for images, got {self.sample_shape}")
+        super().__post_init__()  # sample_shape, z_dim, hidden, n_layers
         if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 2:
             raise ValueError(f"num_classes must be an int >= 2 (a conditional GAN needs classes to choose from), "
                              f"got {self.num_classes!r}")
-        for name in ("z_dim", "embed_dim", "hidden", "n_layers"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.embed_dim < 1:
+            raise ValueError(f"embed_dim must be >= 1, got {self.embed_dim}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.discriminator not in DISCRIMINATORS:
             raise ValueError(f"unknown discriminator {self.discriminator!r}; valid: {', '.join(DISCRIMINATORS)}")
-
-    @property
-    def is_image(self) -> bool:
-        return len(self.sample_shape) == 3
-
-    @property
-    def sample_dim(self) -> int:
-        return math.prod(self.sample_shape)
 
 
 def check_labels(labels: Tensor, batch: int, num_classes: int, who: str) -> None:
