@@ -329,12 +329,14 @@ def class_blend(G, class_a: int, class_b: int, t: float, z):
     """G(z, c) with c = (1 - t) embed(a) + t embed(b): the noise z held, the class embedding blended."""
     import torch
 
+    from . import latent
+
     for name, k in (("class_a", class_a), ("class_b", class_b)):
         if not 0 <= int(k) < G.num_classes:
             raise ValueError(f"{name} must be a class index in [0, {G.num_classes - 1}], got {k}")
     device = next(G.parameters()).device
     e = G.embed.weight.detach()                                   # [num_classes, embed_dim]
-    c = torch.lerp(e[int(class_a)], e[int(class_b)], float(t))    # [embed_dim]: a straight line in embedding space
+    c = latent.lerp(e[int(class_a)], e[int(class_b)], float(t))   # [embed_dim]: a straight line in embedding space
     was_training = G.training
     G.eval()
     with torch.no_grad():
