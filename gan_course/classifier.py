@@ -61,9 +61,13 @@ class Classifier(nn.Module):
     with S = config.img_size and d = config.feature_dim (93k parameters for d = 128).
     """
 
-    def __init__(self, config: ClassifierConfig):
+    def __init__(self, config: ClassifierConfig, input_size: int | None = None):
         super().__init__()
         self.config = config
+        # The side of the images this model will be given. Another side than the native one is
+        # resized to it, but only when asked for here (load_classifier(name, img_size=...)): a digits
+        # classifier handed 28x28 images by mistake should complain, not quietly shrink them.
+        self.input_size = input_size or config.img_size
         widths = (config.feature_dim // 4, config.feature_dim // 2, config.feature_dim)
         layers, c_in = [], config.img_channels
         for c_out in widths:
@@ -76,11 +80,21 @@ class Classifier(nn.Module):
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
         """Check the input and resize it to the native size: [N, C, H, W] -> [N, C, S, S]."""
-        c, s = self.config.img_channels, self.config.img_size
+        c, s, name = self.config.img_channels, self.config.img_size, self.config.dataset or "this"
         if x.dim() != 4 or x.shape[1] != c:
-            raise ValueError(f"the {self.config.dataset or 'this'} classifier takes images "
-                             f"[N, {c}, H, W] in [-1, 1]; got shape {list(x.shape)}")
+            raise ValueError(f"the {name} classifier takes images [N, {c}, H, W] in [-1, 1]; got shape {list(x.shape)}")
+        if tuple(x.shape[-2:]) != (self.input_size, self.input_size):
+            h, w = x.shape[-2:]
+            raise ValueError(
+                f"the {name} classifier (trained on {s}x{s} images) was set up for {self.input_size}x{self.input_size} "
+                f"inputs, got {h}x{w}. If {h}x{w} is what your model makes, load it with "
+                f"classifier.load_classifier({self.config.dataset or 'name'!r}, img_size={h}) (inputs are then resized "
+                f"to {s}x{s}), and score real and generated images at that same size")
         x = x.to(next(self.parameters()).device, torch.float32)
+        if x.numel() and (x.min() < -1.5 or x.max() > 1.5):
+            raise ValueError(f"the {name} classifier takes images in [-1, 1] (as data.load_dataset and a generator's "
+                             f"tanh give them); got values from {x.min().item():.3g} to {x.max().item():.3g}. "
+                             f"For 0..255 images use x / 127.5 - 1; for 0..1 images, 2 * x - 1")
         if x.shape[-2:] != (s, s):
             downsampling = x.shape[-2] > s or x.shape[-1] > s
             # antialias low-pass filters before shrinking, so resized images look like the real ones
@@ -192,9 +206,13 @@ def save_classifier(model: Classifier, path: str | os.PathLike, test_accuracy: f
     os.replace(tmp, path)  # a crash mid-save never leaves a half-written weights file
 
 
-def load_classifier(dataset_name: str, device: str = "cpu", *, path: str | os.PathLike | None = None) -> Classifier:
+def load_classifier(dataset_name: str, device: str = "cpu", *, path: str | os.PathLike | None = None,
+                    img_size: int | None = None) -> Classifier:
     """Load the trained classifier for ``dataset_name`` (shipped: digits, fashion-mnist), in eval mode.
 
+    ``img_size``: the side of the images you will give it, when it is not the classifier's own
+    (e.g. 32 for Fashion-MNIST padded to 32x32): they are then resized to the native side. Without
+    it, images of another size are an error.
     ``path`` reads another weights file instead of ``gan_course/weights/<name>_classifier.pt``.
     The returned model carries ``test_accuracy`` and ``train_settings`` from the file.
     """
@@ -210,7 +228,9 @@ def load_classifier(dataset_name: str, device: str = "cpu", *, path: str | os.Pa
     config = ClassifierConfig(**{**checkpoint["config"], "classes": tuple(checkpoint["config"]["classes"])})
     if config.dataset != dataset_name:
         raise ValueError(f"{path} holds a classifier for {config.dataset!r}, not {dataset_name!r}")
-    model = Classifier(config)
+    if img_size is not None and (isinstance(img_size, bool) or not isinstance(img_size, int) or not 4 <= img_size <= 1024):
+        raise ValueError(f"img_size must be an int in [4, 1024] (the side of the images you will classify), got {img_size!r}")
+    model = Classifier(config, input_size=img_size)
     model.load_state_dict(checkpoint["state_dict"])
     model.test_accuracy = checkpoint.get("test_accuracy")
     model.train_settings = checkpoint.get("train_settings", {})

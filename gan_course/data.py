@@ -324,17 +324,24 @@ def resize(x: torch.Tensor, img_size: int) -> torch.Tensor:
     return x.clamp(-1.0, 1.0)
 
 
-def _check(name, img_size, split, limit):
+MAX_IMG_SIZE = 1024  # the course's models work at 8-128 px; 100,000 px would try to allocate tens of GB
+
+
+def _check(name, img_size, split, limit, root=None):
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}")
+    if root is not None and (name in MIXTURES or name == "digits"):
+        source = "is generated" if name in MIXTURES else "ships inside scikit-learn"
+        raise ValueError(f"{name} {source}, so root= does not apply to it (it would be ignored); "
+                         f"root= is for {', '.join(IDX_DATASETS)} and cifar10")
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
     if img_size is not None:
         if name in MIXTURES:
             raise ValueError(f"{name} is a 2D point dataset; img_size applies to image datasets only "
                              f"({', '.join(DEFAULT_IMG_SIZE)})")
-        if isinstance(img_size, bool) or not isinstance(img_size, int) or img_size < 4:
-            raise ValueError(f"img_size must be an int >= 4 (e.g. 8, 16, 28, 32, 64), got {img_size!r}")
+        if isinstance(img_size, bool) or not isinstance(img_size, int) or not 4 <= img_size <= MAX_IMG_SIZE:
+            raise ValueError(f"img_size must be an int in [4, {MAX_IMG_SIZE}] (e.g. 8, 16, 28, 32, 64), got {img_size!r}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive int or None, got {limit!r}")
 
@@ -363,7 +370,7 @@ def load_dataset(
     limit:     keep only the first ``limit`` samples (tiny presets, fast tests)
     n_samples, seed: size and seed of a generated mixture; image datasets ignore both.
     """
-    _check(name, img_size, split, limit)
+    _check(name, img_size, split, limit, root)
     if name in MIXTURES:
         ds = (ring8 if name == "ring8" else grid25)(n_samples, seed)
         return ds if limit is None else ds.subset(min(limit, len(ds)))

@@ -156,6 +156,11 @@ def frechet_distance(feats_a, feats_b) -> float:
     """
     a, b = _features(feats_a, "feats_a"), _features(feats_b, "feats_b")
     _same_dim(a, b)
+    if min(len(a), len(b)) <= a.shape[1]:
+        warnings.warn(f"Fréchet distance from {len(a)} and {len(b)} samples of {a.shape[1]}-dimensional features: with "
+                      f"no more samples than dimensions a covariance is singular and the distance is strongly biased "
+                      f"(upwards); use more samples than dimensions (several times more for a stable number)",
+                      RuntimeWarning, stacklevel=2)
     cov_a = np.atleast_2d(np.cov(a, rowvar=False))  # [D, D], unbiased (N - 1); [1, 1] for D = 1
     cov_b = np.atleast_2d(np.cov(b, rowvar=False))
     return frechet_distance_from_stats(a.mean(0), cov_a, b.mean(0), cov_b)
@@ -396,6 +401,9 @@ def class_accuracy(predicted, target, num_classes: int) -> ClassAccuracy:
         raise ValueError(f"predicted ([N] or [N, C]) and target ([N]) must describe the same "
                          f"N > 0 samples; got {tuple(torch.as_tensor(predicted).shape)} and "
                          f"{tuple(target.shape)}")
+    if pred.dtype.is_floating_point or pred.min() < 0 or pred.max() >= num_classes:
+        raise ValueError(f"predicted classes must be integers in [0, {num_classes}) (or [N, {num_classes}] logits); "
+                         f"got {pred.dtype} values from {pred.min().item()} to {pred.max().item()}")
     if target.dtype.is_floating_point or target.min() < 0 or target.max() >= num_classes:
         raise ValueError(f"target classes must be integers in [0, {num_classes}); got "
                          f"{target.dtype} values from {target.min().item()} to "

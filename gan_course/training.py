@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -23,7 +25,7 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor, nn
 
-from . import checkpoints
+from . import checkpoints, checks
 from .losses import clip_weights_, get_loss, gradient_penalty, r1_penalty
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -52,23 +54,26 @@ class TrainConfig:
     seed: int = 0                   # data order and snapshot noise (weight init is seeded by the caller)
 
     def __post_init__(self):
-        _check(isinstance(self.steps, int) and self.steps >= 1, f"steps must be an int >= 1, got {self.steps!r}")
-        _check(isinstance(self.batch_size, int) and self.batch_size >= 1, f"batch_size must be an int >= 1, got {self.batch_size!r}")
-        _check(isinstance(self.n_critic, int) and self.n_critic >= 1,
-               f"n_critic (D steps per G step) must be an int >= 1, got {self.n_critic!r}")
+        checks.integer("steps", self.steps, why="generator updates")
+        checks.integer("batch_size", self.batch_size)
+        checks.integer("n_critic (D steps per G step)", self.n_critic)
         get_loss(self.loss)  # raises with the valid names
-        _check(self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
-        _check(self.lr_g >= 0 and self.lr_d >= 0, f"learning rates must be >= 0, got lr_g={self.lr_g}, lr_d={self.lr_d}")
-        _check(self.gp_lambda >= 0, f"gp_lambda (gradient-penalty weight) must be >= 0, got {self.gp_lambda}")
-        _check(self.r1_gamma >= 0, f"r1_gamma must be >= 0, got {self.r1_gamma}")
-        _check(self.clip >= 0, f"clip (weight clipping value) must be >= 0 (0 = off), got {self.clip}")
-        _check(isinstance(self.r1_every, int) and self.r1_every >= 1, f"r1_every must be an int >= 1, got {self.r1_every!r}")
-        _check(0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}")
-
-
-def _check(ok: bool, message: str) -> None:
-    if not ok:
-        raise ValueError(message)
+        checks.choice("optimizer", self.optimizer, OPTIMIZERS)
+        checks.number("lr_g", self.lr_g, minimum=0)
+        checks.number("lr_d", self.lr_d, minimum=0)
+        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2):
+            raise ValueError(f"betas must be a pair (beta1, beta2) of Adam's decay rates, got {self.betas!r}")
+        for i, beta in enumerate(self.betas):
+            checks.number(f"betas[{i}] (Adam's decay rate)", beta, minimum=0, below=1)
+        self.betas = tuple(float(b) for b in self.betas)
+        checks.number("gp_lambda (gradient-penalty weight)", self.gp_lambda, minimum=0)
+        checks.number("r1_gamma", self.r1_gamma, minimum=0)
+        checks.integer("r1_every", self.r1_every)
+        checks.number("clip (weight clipping value; 0 = off)", self.clip, minimum=0)
+        checks.number("ema_decay", self.ema_decay, minimum=0, below=1)
+        checks.integer("snapshot_every (0 = 8 snapshots)", self.snapshot_every, minimum=0)
+        checks.integer("n_snapshot", self.n_snapshot)
+        checks.integer("seed", self.seed, minimum=0)
 
 
 # --- Data: endless shuffled batches that can be resumed ------------------------------------------
@@ -80,6 +85,8 @@ class Batches:
     """
 
     def __init__(self, x: Tensor, y: Tensor | None, batch_size: int, seed: int = 0):
+        if y is not None and len(y) != len(x):
+            raise ValueError(f"x holds {len(x)} samples but y holds {len(y)}: give one label (or target) per sample")
         if batch_size > len(x):
             raise ValueError(f"batch_size {batch_size} is larger than the dataset ({len(x)} samples)")
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
@@ -176,15 +183,22 @@ class Run:
 
 
 Callback = Callable[[Run], None]
+PROGRESS_ENV = "GAN_COURSE_PROGRESS"
 
 
 # --- The generic loop ------------------------------------------------------------------------------
 def fit(run: Run, step_fn: Callable[[Run], dict[str, float]], steps: int, *,
         callbacks: Iterable[Callback] = (), checkpoint_path: str | Path | None = None,
-        checkpoint_every: int = 0, progress: bool = True) -> Run:
-    """Call `step_fn(run)` until `run.step == steps`; log, guard, call back and checkpoint."""
+        checkpoint_every: int = 0, progress: bool | None = None) -> Run:
+    """Call `step_fn(run)` until `run.step == steps`; log, guard, call back and checkpoint.
+
+    `progress=None` shows a progress bar unless $GAN_COURSE_PROGRESS is "0" (the course runner and
+    the tests set it, so executed notebooks and their HTML keep no half-finished bars).
+    """
     from tqdm.auto import tqdm  # imported here so that importing the package stays instant
 
+    if progress is None:
+        progress = os.environ.get(PROGRESS_ENV, "1").strip() != "0"
     if checkpoint_every and checkpoint_path is None:
         raise ValueError("checkpoint_every is set but checkpoint_path is None: where should checkpoints go?")
     bar = tqdm(total=steps, initial=run.step, disable=not progress, leave=False, desc="training")
@@ -225,9 +239,32 @@ def save_run(run: Run, path: str | Path) -> Path:
     }, run.config)
 
 
+# Resuming continues the same experiment: only the length of the run may change.
+RESUMABLE_CHANGES = ("steps",)
+
+
 def resume_run(run: Run, path: str | Path) -> Run:
-    """Load a checkpoint written by `save_run` into a freshly built run of the same architecture."""
+    """Load a checkpoint written by `save_run` into a freshly built run of the same architecture.
+
+    The run's config must equal the checkpoint's except for `steps` (a longer run of the same
+    experiment); anything else (a learning rate, the loss, the batch size) would silently be another
+    experiment, so it is an error that lists the differences.
+    """
     state = checkpoints.load(path, map_location=run.device)
+    if "modules" not in state:
+        raise ValueError(f"{path} holds one model's weights (written by checkpoints.save_model), not a training "
+                         f"run: resume needs a checkpoint written during training (train_gan(checkpoint_path=...))")
+    saved, now = state.get("config") or {}, checkpoints.plain(run.config) or {}
+    changed = [f"{k}: checkpoint {saved.get(k)!r}, now {now.get(k)!r}" for k in sorted(set(saved) | set(now))
+               if k not in RESUMABLE_CHANGES and saved.get(k) != now.get(k)]
+    if changed:
+        raise ValueError(f"{path} was trained with another config; only {', '.join(RESUMABLE_CHANGES)} may change "
+                         f"when resuming. Differences:\n  " + "\n  ".join(changed)
+                         + "\nUse the checkpoint's config, or start a new run (another checkpoint_path).")
+    steps = getattr(run.config, "steps", None)
+    if steps is not None and state["step"] > steps:
+        raise ValueError(f"{path} is at step {state['step']}, beyond this config's steps={steps}: there is nothing "
+                         f"to train. Pass steps >= {state['step']} to continue the run.")
     for k, module in run.modules.items():
         checkpoints.load_state(module, state["modules"][k], what=f"checkpoint {path} ({k})")
     for k, opt in run.optimizers.items():
@@ -359,10 +396,66 @@ def make_optimizer(params, name: str, lr: float, betas: tuple[float, float]) -> 
     raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
 
 
+def check_samples(x, y=None, *, num_classes: int = 0, who: str = "G") -> Tensor:
+    """The training samples as float32, with clear errors for what the loop cannot use.
+
+    x must be a float tensor [N, ...] (images in [-1, 1], see `data`); float64 is converted, with a
+    warning. Labels y are for conditional models only: passed to an unconditional G they would be
+    ignored silently, so that is an error too.
+    """
+    if not isinstance(x, Tensor):
+        raise ValueError(f"x must be a torch.Tensor of samples [N, ...], got {type(x).__name__}; convert it with "
+                         f"torch.as_tensor(x, dtype=torch.float32), or load a dataset with data.load_dataset(name).x")
+    if not x.is_floating_point():
+        raise ValueError(f"x has dtype {x.dtype}, but the networks take float32 samples (images in [-1, 1]); "
+                         f"for uint8 images 0..255 use x.float() / 127.5 - 1")
+    if x.dim() < 2 or len(x) == 0:
+        raise ValueError(f"x must hold N >= 1 samples as [N, ...] (points [N, 2], images [N, C, H, W]), "
+                         f"got shape {list(x.shape)}")
+    if x.dtype != torch.float32:
+        warnings.warn(f"x has dtype {x.dtype}; converting it to float32, the networks' dtype", stacklevel=3)
+        x = x.float()
+    if y is not None and not num_classes:
+        raise ValueError(f"{who} is unconditional (it takes no labels), so y= would be ignored: drop y=, or build "
+                         f"a conditional model (e.g. models.build('conditional', num_classes=...))")
+    if num_classes and y is None:
+        raise ValueError(f"{who} is conditional ({num_classes} classes): pass the labels as y=")
+    return x
+
+
+def health_callback(window: int = 100, explode: float = 1e6) -> Callback:
+    """Warn (once each) when training goes wrong without producing NaN, which `fit` already stops on.
+
+    - a loss beyond `explode` in size: the run is diverging (too high a learning rate, no penalty);
+    - D wins completely: over the last `window` steps D's loss is ~0 (BCE < 0.01, hinge exactly 0),
+      so it rejects every fake with certainty and G's gradient is nearly useless.
+    """
+    warned: set[str] = set()
+
+    def warn(kind: str, message: str) -> None:
+        if kind not in warned:
+            warned.add(kind)
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+    def callback(run: Run) -> None:
+        logs = run.history.logs
+        big = {k: v[-1] for k, v in logs.items() if v and abs(v[-1]) > explode}
+        if big:
+            warn("explode", f"step {run.step}: {', '.join(f'{k}={v:.3g}' for k, v in big.items())}: the losses are "
+                            f"exploding. Lower the learning rates, or add a penalty (gp_lambda / r1_gamma).")
+        loss = getattr(run.config, "loss", None)
+        if loss in ("minimax", "nonsaturating", "hinge") and len(logs.get("d_loss", ())) >= window:
+            recent = sum(logs["d_loss"][-window:]) / window
+            if recent < (0.01 if loss != "hinge" else 1e-6):
+                warn("d_wins", f"step {run.step}: D's loss averaged {recent:.2g} over the last {window} steps: D rejects "
+                               f"every fake with certainty and G learns little. Lower lr_d, raise lr_g, or regularise D.")
+    return callback
+
+
 def train_gan(G: nn.Module, D: nn.Module, x: Tensor, cfg: TrainConfig, *, y: Tensor | None = None,
               device: str | torch.device = "cpu", callbacks: Iterable[Callback] = (),
               checkpoint_path: str | Path | None = None, checkpoint_every: int = 0,
-              resume: bool = False, progress: bool = True) -> Run:
+              resume: bool = False, progress: bool | None = None) -> Run:
     """Train G against D on the samples `x` (labels `y` for conditional models); returns the Run.
 
     With `resume=True` and an existing `checkpoint_path`, training continues from that checkpoint
@@ -370,9 +463,10 @@ def train_gan(G: nn.Module, D: nn.Module, x: Tensor, cfg: TrainConfig, *, y: Ten
     """
     from .runtime import get_device
 
+    if not isinstance(cfg, TrainConfig):
+        raise ValueError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
     device = get_device(device)
-    if is_conditional(G) and y is None:
-        raise ValueError(f"{type(G).__name__} is conditional ({G.num_classes} classes): pass the labels as y=")
+    x = check_samples(x, y, num_classes=getattr(G, "num_classes", 0), who=type(G).__name__)
     G, D = G.to(device), D.to(device)
     modules = {"G": G, "D": D}
     if cfg.ema_decay > 0:
@@ -387,6 +481,6 @@ def train_gan(G: nn.Module, D: nn.Module, x: Tensor, cfg: TrainConfig, *, y: Ten
     every = cfg.snapshot_every or max(1, cfg.steps // 8)
     fixed_z = torch.randn(cfg.n_snapshot, G.z_dim, generator=torch.Generator().manual_seed(cfg.seed)).to(device)
     fixed_labels = (torch.arange(cfg.n_snapshot) % G.num_classes).to(device) if is_conditional(G) else None
-    callbacks = [snapshot_callback(every, fixed_z, fixed_labels), *callbacks]
+    callbacks = [snapshot_callback(every, fixed_z, fixed_labels), health_callback(), *callbacks]
     return fit(run, gan_step, cfg.steps, callbacks=callbacks, checkpoint_path=checkpoint_path,
                checkpoint_every=checkpoint_every, progress=progress)

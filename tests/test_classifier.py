@@ -15,7 +15,8 @@ DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 @pytest.mark.parametrize("img_channels, img_size", [(1, 28), (3, 32), (1, 16)])
 @pytest.mark.parametrize("input_size", [8, 16, 28, 64])
 def test_shapes_any_input_size(img_channels, img_size, input_size):
-    model = Classifier(ClassifierConfig(img_channels=img_channels, img_size=img_size, feature_dim=64)).eval()
+    model = Classifier(ClassifierConfig(img_channels=img_channels, img_size=img_size, feature_dim=64),
+                       input_size=input_size).eval()
     x = torch.rand(5, img_channels, input_size, input_size) * 2 - 1
     assert model(x).shape == (5, 10)
     assert model.features(x).shape == (5, 64)
@@ -25,7 +26,7 @@ def test_shapes_any_input_size(img_channels, img_size, input_size):
 
 def test_features_batched_and_without_grad():
     model = Classifier(ClassifierConfig()).eval()
-    x = torch.randn(7, 1, 28, 28, requires_grad=True)
+    x = (torch.rand(7, 1, 28, 28) * 2 - 1).requires_grad_(True)  # images in [-1, 1]
     feats = model.features(x, batch_size=3)  # 3 + 3 + 1
     assert not feats.requires_grad
     assert torch.allclose(feats, model.features(x.detach()), atol=1e-6)
@@ -45,9 +46,9 @@ def test_shipped_digits_weights():
     assert not model.training and model.config.classes == tuple("0123456789")
     test = load_dataset("digits", split="test")
     assert clf.accuracy(model, test.x, test.y) >= 0.95
-    # generated digits at other sizes are resized: the 8x8 originals are still recognised
+    # images of another size are resized when the classifier is told to expect them: 8x8 originals
     small = load_dataset("digits", split="test", img_size=8)
-    assert clf.accuracy(model, small.x, small.y) >= 0.95
+    assert clf.accuracy(load_classifier("digits", img_size=8), small.x, small.y) >= 0.95
 
 
 @pytest.mark.skipif(not DEBIAN_FASHION.is_dir(),

@@ -155,7 +155,7 @@ def test_bad_config():
         ConditionalConfig(num_classes=1)
     with pytest.raises(ValueError, match="sample_shape"):
         ConditionalConfig(sample_shape=(1, 8))
-    with pytest.raises(ValueError, match="embed_dim must be >= 1"):
+    with pytest.raises(ValueError, match="embed_dim must be an int >= 1"):
         ConditionalConfig(embed_dim=0)
 
 

@@ -217,8 +217,8 @@ def test_partial_files_are_not_found(offline):
 @pytest.mark.parametrize("kwargs, match", [
     (dict(name="celeba"), "valid names: ring8, grid25, digits, mnist, fashion-mnist, cifar10"),
     (dict(name="digits", split="val"), "valid splits: train, test, all"),
-    (dict(name="digits", img_size=2), "img_size must be an int >= 4"),
-    (dict(name="digits", img_size=16.0), "img_size must be an int >= 4"),
+    (dict(name="digits", img_size=2), r"img_size must be an int in \[4, 1024\]"),
+    (dict(name="digits", img_size=16.0), r"img_size must be an int in \[4, 1024\]"),
     (dict(name="ring8", img_size=16), "image datasets only"),
     (dict(name="digits", limit=0), "limit must be a positive int"),
 ])

@@ -2,6 +2,8 @@
 
 An explicit dict (not class names in strings) so an editor can jump straight to each class.
 """
+import dataclasses
+
 from . import conditional, dcgan, mlp
 
 MODELS = {
@@ -17,5 +19,9 @@ def build(family: str, **config):
     if family not in MODELS:
         raise ValueError(f"unknown model family {family!r}; valid: {', '.join(MODELS)}")
     Config, Generator, Discriminator = MODELS[family]
+    fields = [f.name for f in dataclasses.fields(Config)]
+    unknown = sorted(set(config) - set(fields))
+    if unknown:
+        raise ValueError(f"{family} models have no setting {', '.join(unknown)}; valid: {', '.join(fields)}")
     cfg = Config(**config)
     return Generator(cfg), Discriminator(cfg)

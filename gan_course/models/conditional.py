@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from .. import checks
 from .mlp import MLPConfig, _mlp
 
 DISCRIMINATORS = ("concat", "projection")
@@ -38,15 +39,10 @@ class ConditionalConfig(MLPConfig):
 
     def __post_init__(self):
         super().__post_init__()  # sample_shape, z_dim, hidden, n_layers
-        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or self.num_classes < 2:
-            raise ValueError(f"num_classes must be an int >= 2 (a conditional GAN needs classes to choose from), "
-                             f"got {self.num_classes!r}")
-        if self.embed_dim < 1:
-            raise ValueError(f"embed_dim must be >= 1, got {self.embed_dim}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.discriminator not in DISCRIMINATORS:
-            raise ValueError(f"unknown discriminator {self.discriminator!r}; valid: {', '.join(DISCRIMINATORS)}")
+        checks.integer("num_classes", self.num_classes, minimum=2, why="a conditional GAN needs classes to choose from")
+        checks.integer("embed_dim", self.embed_dim, maximum=4096)
+        checks.number("dropout", self.dropout, minimum=0, below=1)
+        checks.choice("discriminator", self.discriminator, DISCRIMINATORS)
 
 
 def check_labels(labels: Tensor, batch: int, num_classes: int, who: str) -> None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
+from .. import checks
+
 SUPPORTED_SIZES = (16, 28, 32, 64)
 SUPPORTED_CHANNELS = (1, 3)
 
@@ -45,9 +47,7 @@ class DCGANConfig:
             raise ValueError(
                 f"DCGAN supports img_channels in {SUPPORTED_CHANNELS} (grey or RGB), got {self.img_channels!r}")
         for name in ("z_dim", "ngf", "ndf"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            checks.integer(name, getattr(self, name), maximum=4096)
 
     @property
     def resolutions(self) -> tuple[int, ...]:

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from .. import checks
+
+# An MLP's first and last layers hold hidden x C*H*W weights: past this size they would not fit in memory.
+MAX_SAMPLE_DIM = 3 * 128 * 128
+
 
 @dataclass
 class MLPConfig:
@@ -22,11 +27,16 @@ class MLPConfig:
 
     def __post_init__(self):
         self.sample_shape = tuple(self.sample_shape)
-        if len(self.sample_shape) not in (1, 3) or any(int(s) < 1 for s in self.sample_shape):
-            raise ValueError(f"sample_shape must be (D,) for vectors or (C, H, W) for images, got {self.sample_shape}")
-        for name in ("z_dim", "hidden", "n_layers"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if (len(self.sample_shape) not in (1, 3)
+                or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in self.sample_shape)):
+            raise ValueError(f"sample_shape must be (D,) for vectors or (C, H, W) for images, with positive ints; "
+                             f"got {self.sample_shape}")
+        if self.sample_dim > MAX_SAMPLE_DIM:
+            raise ValueError(f"sample_shape {self.sample_shape} has {self.sample_dim:,} numbers per sample; an MLP "
+                             f"GAN handles at most {MAX_SAMPLE_DIM:,} (3 x 128 x 128): resize the images first")
+        checks.integer("z_dim", self.z_dim, maximum=4096)
+        checks.integer("hidden", self.hidden, maximum=16384)
+        checks.integer("n_layers", self.n_layers, maximum=64)
 
     @property
     def is_image(self) -> bool:
