@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from . import checks
+
 LOG2 = math.log(2.0)
 
 
@@ -80,25 +82,45 @@ class ShiftGenerator(nn.Module):
 
     The only parameter is the shift theta, so "how does G's loss change with theta?" is a single
     number that the chapter can plot against the closed forms above.
+
+    `extra_dims` > 0 appends that many coordinates that are always 0: the same distribution, seen by
+    a network as points (x, 0, ...). A gradient-penalised critic needs them to turn its slope round:
+    in 1D its gradient is a number that must pass through 0, where the penalty is largest, while in
+    2D it can swing round at full length (chapter 03, section 2).
     """
 
     z_dim = 1
 
-    def __init__(self, theta: float = 2.0):
+    def __init__(self, theta: float = 2.0, extra_dims: int = 0):
         super().__init__()
         self.theta = nn.Parameter(torch.tensor(float(theta)))
+        self.extra_dims = checks.integer("extra_dims", extra_dims, minimum=0)
 
     def forward(self, z: Tensor) -> Tensor:
         if z.dim() != 2 or z.shape[1] != 1:
             raise ValueError(f"ShiftGenerator expects z of shape [B, 1], got {list(z.shape)}")
-        return 0.5 * (1 + torch.erf(z / math.sqrt(2))) + self.theta  # Phi(z) + theta, [B, 1]
+        x = 0.5 * (1 + torch.erf(z / math.sqrt(2))) + self.theta  # Phi(z) + theta, [B, 1]
+        return torch.cat([x, x.new_zeros(len(x), self.extra_dims)], dim=1)  # [B, 1 + extra_dims]
 
 
-def uniform_samples(n: int, seed: int = 0) -> Tensor:
-    """n samples of the real data P_0 = U[0, 1], shaped [n, 1] like any course dataset of 1D points."""
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    return torch.rand(n, 1, generator=torch.Generator().manual_seed(seed))
+def uniform_samples(n: int, seed: int = 0, extra_dims: int = 0) -> Tensor:
+    """n samples of the real data P_0 = U[0, 1], shaped [n, 1] like any course dataset of 1D points
+    (or [n, 1 + extra_dims], the extra coordinates 0, to match `ShiftGenerator(extra_dims=...)`)."""
+    checks.integer("n", n)
+    checks.integer("extra_dims", extra_dims, minimum=0)
+    x = torch.rand(n, 1, generator=torch.Generator().manual_seed(seed))
+    return torch.cat([x, torch.zeros(n, extra_dims)], dim=1)
+
+
+def linear_critic_loss(slope, gap: float, lam: float):
+    """The WGAN-GP critic loss of a linear 1D critic f(x) = slope * x, when the fakes lie `gap` to the
+    right of the data on average: E f(fake) - E f(real) + lam (|f'| - 1)^2 = gap * slope + lam (|slope| - 1)^2.
+
+    For lam > gap / 2 it has a local minimum at slope = 1 - gap / (2 lam) > 0 (a critic that rises
+    towards the fakes: the wrong sign), separated from the global one at -1 - gap / (2 lam) by the
+    barrier lam at slope 0. Works on floats and tensors.
+    """
+    return gap * slope + lam * (abs(slope) - 1) ** 2
 
 
 # --- What the critic says during training --------------------------------------------------------

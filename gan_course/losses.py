@@ -98,8 +98,9 @@ def gradient_penalty(D: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | 
     """WGAN-GP (Gulrajani et al. 2017, arXiv:1704.00028): lam * E[(||grad_x f(x_hat)||_2 - 1)^2].
 
     x_hat = eps * real + (1 - eps) * fake with ONE eps ~ U[0, 1] per sample (not per pixel), so
-    that x_hat lies on the straight line between a real and a fake sample, where the optimal
-    critic has gradient norm 1.
+    that x_hat lies on the straight line between a real and a fake sample. The optimal critic has
+    gradient norm 1 on the lines between *optimally coupled* pairs (the paper's Proposition 1); the
+    coupling is unknown, so the penalty samples random real-fake pairs instead.
     """
     if lam < 0:
         raise ValueError(f"gradient-penalty weight lam must be >= 0, got {lam}")

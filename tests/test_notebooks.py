@@ -53,3 +53,6 @@ def test_notebook_runs_under_papermill_with_injected_parameters(path, tmp_path):
     printed = "".join(o.get("text", "") for c in out.cells if c.cell_type == "code" for o in c.outputs)
     assert "preset: tiny" in printed, "the setup cell should print the resolved preset"
     assert seconds < TINY_LIMIT_S, f"{path.name} took {seconds:.0f} s on the tiny preset"
+    # the executed copy: nothing printed before an exercise (e.g. a function's source) gives its answer away
+    from gan_course.exercises import student
+    assert student.answer_leaks(out) == []

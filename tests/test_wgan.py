@@ -245,3 +245,31 @@ def test_toy_results_explorer_renders_each_run():
     assert view.image.value == grid
     with pytest.raises(ValueError, match="no results"):
         widgets.toy_results_explorer([])
+
+
+# --- Section 2's 1D trap, and its way out -----------------------------------------------------------------------
+def test_linear_critic_loss_has_a_wrong_signed_local_minimum():
+    gap, lam = 3.0, 10.0
+    s = torch.linspace(-2, 2, 40001, dtype=torch.float64)
+    L = divergences.linear_critic_loss(s, gap, lam)
+    positive = s > 0
+    s_trap = s[positive][L[positive].argmin()].item()
+    assert s_trap == pytest.approx(1 - gap / (2 * lam), abs=1e-3)     # 0.85: rises towards the fakes
+    assert s[L.argmin()].item() == pytest.approx(-1 - gap / (2 * lam), abs=1e-3)
+    assert divergences.linear_critic_loss(0.0, gap, lam) == lam       # the barrier at slope 0
+    assert (L[positive][:-1] > L[positive].min()).any() and s_trap < 1  # an interior minimum, not the edge
+    s_small = torch.linspace(0, 2, 2001, dtype=torch.float64)         # lam < gap / 2: no trap
+    assert divergences.linear_critic_loss(s_small, gap, 1.0).argmin() == 0
+
+
+def test_shift_generator_extra_dims_are_zero_and_keep_the_gradient():
+    G = divergences.ShiftGenerator(theta=3.0, extra_dims=1)
+    x = G(torch.randn(500, 1))
+    assert x.shape == (500, 2) and (x[:, 1] == 0).all() and (x[:, 0] >= 3).all() and (x[:, 0] <= 4).all()
+    (g,) = torch.autograd.grad(x[:, 0].mean(), G.theta)
+    assert g.item() == pytest.approx(1.0)
+    real = divergences.uniform_samples(10, seed=1, extra_dims=2)
+    assert real.shape == (10, 3) and (real[:, 1:] == 0).all()
+    assert torch.equal(real[:, :1], divergences.uniform_samples(10, seed=1))
+    with pytest.raises(ValueError, match="extra_dims must be an int >= 0"):
+        divergences.ShiftGenerator(extra_dims=-1)

@@ -33,6 +33,13 @@ class Exercise:
     trials: int = 6
     atol: float = 1e-5
     rtol: float = 1e-4
+    reveals: tuple = ()        # package code that gives the answer away (default: the reference itself);
+                               # the student edition must not print it before the exercise
+
+    @property
+    def answer_sources(self) -> tuple:
+        """The functions whose printed source would reveal this exercise's answer."""
+        return self.reveals or (self.reference,)
 
 
 EXERCISES: dict[str, Exercise] = {}

@@ -68,6 +68,7 @@ register(Exercise(
     name="ch03.gradient_penalty",
     title="WGAN-GP gradient penalty gradient_penalty(D, real, fake, lam)",
     reference=gradient_penalty_reference,
+    reveals=(losses.gradient_penalty,),
     make_inputs=_gp_inputs,
     hint="eps = torch.rand(B, 1, ..., 1) (ONE number per sample, broadcast over its features); "
          "x_hat = eps * real + (1 - eps) * fake; grad = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True); "
@@ -87,6 +88,7 @@ register(Exercise(
     name="ch03.wasserstein1_1d",
     title="W1 between two 1D samples of the same size, wasserstein1_1d(a, b)",
     reference=lambda a, b: divergences.wasserstein1_1d(a, b),
+    reveals=(divergences.wasserstein1_1d,),
     make_inputs=_samples_1d,
     hint="in 1D the optimal transport plan matches sorted samples: mean(|sort(a) - sort(b)|). "
          "Pairing a[i] with b[i] as given is a valid plan, but not the cheapest one.",
