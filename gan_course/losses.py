@@ -1,4 +1,4 @@
-"""Every GAN loss as a pair of small pure functions, plus the penalties that regularise D.
+"""Every GAN loss as a pair of small pure functions, plus the penalties that regularise D and G.
 
 A loss pair is `d_loss(real_logits, fake_logits)` and `g_loss(fake_logits)`; both return a scalar
 that the optimiser *minimises*. `logits` are D's raw outputs (before any sigmoid): working in logits
@@ -7,10 +7,12 @@ with softplus is the numerically stable way to write log-sigmoid terms, since
 
 Chapters pick a pair by name from `LOSSES` ("minimax", "nonsaturating", "wasserstein", "hinge");
 penalties (`gradient_penalty`, `r1_penalty`) and weight clipping are separate, so that WGAN-GP is
-"the Wasserstein pair + a penalty", not a new training loop.
+"the Wasserstein pair + a penalty", not a new training loop. Regularisers of G (`path_length_penalty`,
+`orthogonal_penalty`) likewise; the training loop applies each as its `TrainConfig` says.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -126,3 +128,48 @@ def clip_weights_(D: nn.Module, clip: float) -> None:
         raise ValueError(f"weight-clipping value must be > 0, got {clip}")
     for p in D.parameters():
         p.clamp_(-clip, clip)
+
+
+# --- Regularisers of G ------------------------------------------------------------------------------
+def path_length_penalty(fake: Tensor, ws: Tensor, pl_mean: float, decay: float = 0.01) -> tuple[Tensor, float]:
+    """StyleGAN2's path-length penalty (Karras et al. 2020, arXiv:1912.04958, eq. 4).
+
+    With y ~ N(0, I) / sqrt(H * W) (so the length does not grow with the image size), the length of
+    J_w^T y = d(G(w) . y) / dw measures how much the image moves per unit step in W. The penalty
+    E[(||J_w^T y|| - a)^2] pulls every length towards a running mean a, so that a fixed step in W
+    changes the image by a fixed amount wherever it is taken.
+
+    fake: G.synthesis(ws) [B, C, H, W], still in the graph of ws [B, num_ws, w_dim]. Returns the
+    penalty (differentiable) and the updated mean a <- a + decay * (mean length - a) (a float).
+    """
+    if not ws.requires_grad:
+        raise ValueError("ws must be part of the graph that produced fake (e.g. ws = G.mapping(z), fake = G.synthesis(ws))")
+    noise = torch.randn_like(fake) / math.sqrt(fake.shape[2] * fake.shape[3])
+    (grad,) = torch.autograd.grad((fake * noise).sum(), ws, create_graph=True)  # J_w^T y: [B, num_ws, w_dim]
+    lengths = grad.square().sum(2).mean(1).sqrt()                              # [B]: averaged over the layers' w
+    new_mean = pl_mean + decay * (lengths.mean().item() - pl_mean)
+    return (lengths - new_mean).square().mean(), new_mean
+
+
+def orthogonal_penalty(module: nn.Module, beta: float = 1e-4) -> Tensor:
+    """BigGAN's orthogonal regularisation (Brock et al. 2019, arXiv:1809.11096, eq. 3).
+
+    beta * sum over G's weight matrices W of ||W W^T * (1 - I)||_F^2, with each weight seen as
+    [out_features, fan_in]: it pushes different filters towards orthogonality without fixing their
+    norms (the diagonal is left out), which made BigGAN's G amenable to the truncation trick.
+    Embedding tables and 1-D parameters (biases, gains) are left alone.
+    """
+    if beta < 0:
+        raise ValueError(f"orthogonal-regularisation weight beta must be >= 0, got {beta}")
+    embeddings = {id(p) for m in module.modules() if isinstance(m, nn.Embedding) for p in m.parameters()}
+    total = None
+    for p in module.parameters():
+        if p.dim() < 2 or id(p) in embeddings or not p.requires_grad:
+            continue
+        w = p.flatten(1)                                      # [out, fan_in]
+        gram = w @ w.T                                        # [out, out]: dot products of filters
+        off = gram * (1 - torch.eye(len(w), device=w.device, dtype=w.dtype))
+        total = off.square().sum() if total is None else total + off.square().sum()
+    if total is None:
+        raise ValueError(f"{type(module).__name__} has no weight matrices to regularise")
+    return beta * total
