@@ -125,8 +125,9 @@ def vector_arithmetic(G, a=(0, 1, 2), b=(3, 4, 5), c=(6, 7, 8), *, n_candidates:
             raise ValueError(f"{name}={tuple(picks)}: picks must be sample numbers in 0..{n_candidates - 1}")
     picker = class_dropdown(G, class_names)
     options = [(str(i), i) for i in range(n_candidates)]
+    # the layout's width includes the description: a narrow label leaves the list room for "47" and its scrollbar
     controls = {name: W.SelectMultiple(options=options, value=tuple(picks), rows=6, description=name.upper(),
-                                       layout=W.Layout(width="120px"))
+                                       style={"description_width": "20px"}, layout=W.Layout(width="100px"))
                 for name, picks in (("a", a), ("b", b), ("c", c))}
     controls["noise"] = W.FloatSlider(value=noise, min=0.0, max=1.0, step=0.05, description="noise",
                                       continuous_update=False)
