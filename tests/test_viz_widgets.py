@@ -110,3 +110,9 @@ def test_image_view_layout_for_a_laptop_screen():
     assert (drawn.layout.width, drawn.layout.height) == ("400px", "240px")  # 80 dpi, shown as drawn
     assert "gan-course-pixelated" not in drawn._dom_classes
 
+
+def test_stack_pictures_pads_to_the_widest():
+    top, bottom = np.zeros((2, 3), np.uint8), np.zeros((1, 5), np.uint8)
+    stacked = widgets.stack_pictures([top, bottom], gap=2)
+    assert stacked.shape == (5, 5) and (stacked[:2, 3:] == 255).all() and (stacked[2:4] == 255).all()
+    assert (stacked[4] == 0).all()

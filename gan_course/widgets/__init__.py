@@ -13,10 +13,10 @@ always give the same bytes. Chapters add their views (truncation, style mixing .
   wgan.py      disjoint supports, the comparison runs' explorer (chapter 03)
 """
 from .classes import class_blend, class_interpolation, class_picker
-from .core import ImageView, display_size, grid_picture, snapshot_player
+from .core import ImageView, display_size, grid_picture, snapshot_player, stack_pictures
 from .latent import interpolation, latent_sliders, vector_arithmetic
 from .wgan import disjoint_supports, toy_results_explorer
 
 __all__ = ["ImageView", "class_blend", "class_interpolation", "class_picker", "disjoint_supports", "display_size",
-           "grid_picture", "interpolation", "latent_sliders", "snapshot_player", "toy_results_explorer",
+           "grid_picture", "interpolation", "latent_sliders", "snapshot_player", "stack_pictures", "toy_results_explorer",
            "vector_arithmetic"]

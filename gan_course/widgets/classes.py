@@ -5,10 +5,27 @@ expose its class embedding table `G.embed` and `G.generate(z, c)`, as models/con
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .core import ImageView, grid_picture
+from .core import ImageView, grid_picture, stack_pictures
 from .generator import check_z_dim, class_dropdown, generate, latents
+
+# Below this class spread (see `class_spread`) the classes look alike: an untrained G measures about
+# 0.02, chapter 02's tiny run (100 steps) 0.03, 300 steps 0.24, its small run 0.35.
+ALIKE = 0.1
+
+
+def class_spread(G, z) -> float:
+    """How much G's classes differ: for each z, the standard deviation over the classes of each pixel
+    of G(z, class), averaged over pixels and z. Pixels span [-1, 1]; 0 means the label changes nothing."""
+    import torch
+
+    images = torch.stack([generate(G, z, k) for k in range(G.num_classes)])  # [num_classes, n, C, H, W]
+    return images.std(dim=0).mean().item()
+
+
+def alike_note(spread: float, effect: str) -> str:
+    return (f"⚠ This generator has barely learned its classes: for the same noise, a pixel changes by "
+            f"{spread:.2f} on average (of a range of 2) from one class to another. Train it longer (e.g. "
+            f"preset='small') to see real classes; {effect}")
 
 
 def _noise_seed(seed: int, label: int, hold_noise: bool) -> int:
@@ -24,7 +41,13 @@ def class_picker(G, class_names=None, *, n_samples: int = 16, nrow: int = 8, see
     `hold_noise`: when ticked, every class is drawn from the SAME z, so switching class shows what
     the label alone changes; when not, each class gets its own fresh noise. The picture is a pure
     function of the three values (a grid of `nrow` images per row).
+
+    When the classes look alike (`class_spread` below ALIKE, as after a few seconds of training), the
+    view says so, and adds what the label changes: each image minus its mean over all classes
+    (same z), magnified around grey, so that switching class still shows something.
     """
+    import torch
+
     import ipywidgets as W
 
     check_z_dim(G)
@@ -40,12 +63,23 @@ def class_picker(G, class_names=None, *, n_samples: int = 16, nrow: int = 8, see
     resample = W.Button(description="new noise", icon="refresh")
     resample.on_click(lambda _: setattr(controls["noise_seed"], "value", controls["noise_seed"].value + 1))
 
+    spread = class_spread(G, latents(n_samples, G.z_dim, seed))
+    gain = min(100, int(0.5 / max(spread, 0.005)))  # a typical change becomes half the range: visible
+    alike = spread < ALIKE
+    note = alike_note(spread, f"below, what the label changes, x{gain} (grey: nothing)") if alike else None
+
     def render(label, noise_seed, hold_noise):
         z = latents(n_samples, G.z_dim, _noise_seed(noise_seed, label, hold_noise))
-        return grid_picture(generate(G, z, label), nrow=min(nrow, n_samples), scale=scale)
+        images = generate(G, z, label)
+        picture = grid_picture(images, nrow=min(nrow, n_samples), scale=scale)
+        if not alike:
+            return picture
+        mean = torch.stack([generate(G, z, k) for k in range(G.num_classes)]).mean(dim=0)  # over classes, same z
+        change = ((images - mean) * gain).clamp(-1, 1)
+        return stack_pictures([picture, grid_picture(change, nrow=min(nrow, n_samples), scale=scale)], gap=4 * scale)
 
-    view = ImageView(render, controls, title, extras=(resample,))
-    view.resample = resample
+    view = ImageView(render, controls, title, extras=(resample,), note=note)
+    view.resample, view.class_spread = resample, spread
     return view
 
 
@@ -76,6 +110,7 @@ def class_interpolation(G, class_names=None, *, class_a: int = 0, class_b: int =
 
     The picture: row 1, the `n_samples` images at the slider's t; row 2, one sample's whole path
     from a to b in 9 steps, for reference. A pure function of (class_a, class_b, t, noise_seed).
+    When the classes look alike (`class_spread` below ALIKE) the view says so.
     """
     import ipywidgets as W
     import torch
@@ -96,11 +131,11 @@ def class_interpolation(G, class_names=None, *, class_a: int = 0, class_b: int =
         z = latents(n_samples, G.z_dim, noise_seed)
         now = class_blend(G, class_a, class_b, t, z)                               # [n, C, H, W] at t
         path = torch.cat([class_blend(G, class_a, class_b, s, z[:1]) for s in torch.linspace(0, 1, 9).tolist()])
-        top = grid_picture(now, nrow=n_samples, scale=scale)
-        bottom = grid_picture(path, nrow=9, scale=scale)
-        width = max(top.shape[1], bottom.shape[1])
-        pad = lambda a: np.pad(a, [(0, 0), (0, width - a.shape[1])] + [(0, 0)] * (a.ndim - 2), constant_values=255)
-        gap = np.full((2 * scale, width) + top.shape[2:], 255, dtype=np.uint8)
-        return np.concatenate([pad(top), gap, pad(bottom)])
+        return stack_pictures([grid_picture(now, nrow=n_samples, scale=scale),
+                               grid_picture(path, nrow=9, scale=scale)], gap=2 * scale)
 
-    return ImageView(render, controls, title)
+    spread = class_spread(G, latents(n_samples, G.z_dim, seed))
+    note = alike_note(spread, "until then the blend changes little.") if spread < ALIKE else None
+    view = ImageView(render, controls, title, note=note)
+    view.class_spread = spread
+    return view

@@ -130,3 +130,14 @@ def grid_picture(images, nrow: int | None = None, scale: int = 3) -> np.ndarray:
     """Images in [-1, 1] as an enlarged uint8 grid for an `ImageView`."""
     return viz.upscale(viz.image_grid(images, nrow), scale)
 
+
+def stack_pictures(pictures, gap: int = 6) -> np.ndarray:
+    """uint8 pictures (all grey or all colour) one above the other, left-aligned, `gap` white rows apart."""
+    width = max(p.shape[1] for p in pictures)
+    rows = []
+    for k, picture in enumerate(pictures):
+        pad = [(0, 0), (0, width - picture.shape[1])] + [(0, 0)] * (picture.ndim - 2)
+        rows.append(np.pad(picture, pad, constant_values=255))
+        if k < len(pictures) - 1:
+            rows.append(np.full((gap, width) + picture.shape[2:], 255, dtype=np.uint8))
+    return np.concatenate(rows)
