@@ -109,8 +109,8 @@ def plot_snapshots(history, real: Tensor | None = None, *, centers: Tensor | Non
     return fig
 
 
-def png_bytes(picture) -> bytes:
-    """A uint8 array or a matplotlib figure as PNG bytes; the same picture gives the same bytes."""
+def png_bytes(picture, dpi: int = 80) -> bytes:
+    """A uint8 array or a matplotlib figure (drawn at `dpi`) as PNG bytes; the same picture gives the same bytes."""
     from PIL import Image
 
     buf = io.BytesIO()
@@ -119,7 +119,7 @@ def png_bytes(picture) -> bytes:
     else:  # a matplotlib Figure: no timestamps or versions in the file, so bytes are comparable
         import matplotlib.pyplot as plt
 
-        picture.savefig(buf, format="png", dpi=80, metadata={"Software": None})
+        picture.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
         plt.close(picture)
     return buf.getvalue()
 

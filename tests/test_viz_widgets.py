@@ -70,3 +70,49 @@ def test_plot_critic_and_snapshots_draw():
     assert len(fig.axes) == 3
     viz.plot_history(run.history)
     plt.close("all")
+
+
+def test_display_size_enlarges_small_pixel_pictures_by_a_whole_factor_and_shrinks_large_ones():
+    assert widgets.display_size(412, 72) == (824, 144)            # x2: x3 would be wider than 900
+    assert widgets.display_size(100, 150) == (400, 600)           # x4: x5 would be taller than 600
+    assert widgets.display_size(412, 72, enlarge=False) == (412, 72)  # a figure is shown as drawn
+    assert widgets.display_size(1800, 300) == (900, 150)          # too wide: shrunk, same aspect ratio
+    assert widgets.display_size(900, 600) == (900, 600)
+
+
+def test_figures_are_drawn_to_fit_the_display_box():
+    for size, dpi in (((4, 4), 80), ((22.5, 3), 40), ((5, 10), 60)):
+        fig = plt.figure(figsize=size)
+        assert widgets.core.figure_dpi(fig) == dpi
+        assert widgets.core.png_size(viz.png_bytes(fig, dpi=dpi)) == (int(size[0] * dpi), int(size[1] * dpi))
+
+
+def test_image_view_layout_for_a_laptop_screen():
+    import ipywidgets as W
+
+    sliders = {f"s{i}": W.IntSlider(value=0, min=0, max=3) for i in range(5)}
+    view = widgets.ImageView(lambda **v: np.full((10, 30), 40 * sum(v.values()), dtype=np.uint8), sliders, "five sliders")
+    image = view.image
+    assert widgets.core.png_size(image.value) == (30, 10)
+    assert (image.layout.width, image.layout.height) == ("900px", "300px")  # x30: the pixels as sharp squares
+    assert image.layout.align_self == "flex-start" and "gan-course-pixelated" in image._dom_classes
+    box = view.widget
+    controls = box.children[-2]
+    assert controls.layout.flex_flow == "row wrap" and set(controls.children) == set(sliders.values())
+    assert box.layout.max_width == "900px" and "image-rendering: pixelated" in box.children[0].value
+
+    def figure(**_):
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot([0, 1])
+        return fig
+
+    drawn = widgets.ImageView(figure, {}).image
+    assert (drawn.layout.width, drawn.layout.height) == ("400px", "240px")  # 80 dpi, shown as drawn
+    assert "gan-course-pixelated" not in drawn._dom_classes
+
+
+def test_stack_pictures_pads_to_the_widest():
+    top, bottom = np.zeros((2, 3), np.uint8), np.zeros((1, 5), np.uint8)
+    stacked = widgets.stack_pictures([top, bottom], gap=2)
+    assert stacked.shape == (5, 5) and (stacked[:2, 3:] == 255).all() and (stacked[2:4] == 255).all()
+    assert (stacked[4] == 0).all()

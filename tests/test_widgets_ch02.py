@@ -9,11 +9,19 @@ from gan_course.models.conditional import ConditionalConfig, ConditionalGenerato
 NAMES = ["zero", "one", "two", "three"]
 
 
-@pytest.fixture()
-def G():
+def untrained_G():
     torch.manual_seed(0)
     return ConditionalGenerator(ConditionalConfig(sample_shape=(1, 6, 6), z_dim=5, num_classes=4, embed_dim=3,
                                                   hidden=16, n_layers=2))
+
+
+@pytest.fixture()
+def G():
+    """A generator whose classes look different, as a trained one's do: larger class embeddings."""
+    G = untrained_G()
+    with torch.no_grad():
+        G.embed.weight.mul_(10)
+    return G
 
 
 def test_class_picker_changes_with_the_class_and_only_then(G):
@@ -88,3 +96,21 @@ def test_widgets_reject_bad_input(G):
         widgets.class_blend(G, 0, 4, 0.5, torch.randn(2, 5))
     with pytest.raises(ValueError, match="n_samples must be an int >= 1"):
         widgets.class_picker(G, n_samples=0)
+
+
+def test_a_generator_whose_classes_look_alike_is_named_and_the_labels_effect_magnified(G):
+    assert widgets.class_picker(G).class_spread > widgets.classes.ALIKE  # distinct classes: no note, no extra rows
+    assert widgets.class_picker(G).title.value == "<b>Class picker: choose a class, hold or re-sample the noise</b>"
+    alike = untrained_G()
+    view = widgets.class_picker(alike, n_samples=4, nrow=4)
+    assert view.class_spread < widgets.classes.ALIKE
+    assert "barely learned its classes" in view.title.value and "what the label changes" in view.title.value
+    samples, change = view.render(label=0), view.render(label=1)
+    top = widgets.grid_picture(training.sample(alike, 4, z=torch.randn(4, 5, generator=torch.Generator().manual_seed(0)),
+                                               labels=torch.zeros(4, dtype=torch.long)), nrow=4)
+    assert np.array_equal(samples[:len(top)], top)  # the samples on top, as without the note
+    below = slice(len(top) + 12, None)  # after the gap: what the label changes, magnified
+    label_effect = np.abs(samples[below].astype(int) - change[below].astype(int)).mean()
+    samples_effect = np.abs(samples[:len(top)].astype(int) - change[:len(top)].astype(int)).mean()
+    assert label_effect > 5 * samples_effect  # the magnified rows show the switch far more than the samples
+    assert "barely learned" in widgets.class_interpolation(alike).title.value

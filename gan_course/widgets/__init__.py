@@ -1,0 +1,22 @@
+"""Interactive views for the notebooks, built on ipywidgets, one module per kind of view.
+
+Every widget is an `ImageView`: a few controls plus a *plain function of their values* that returns
+a picture. Executing a notebook without a browser (nbval, papermill) therefore still computes the
+default view, and tests set a control's `.value` and compare the PNG bytes shown: the same values
+always give the same bytes. Chapters add their views (truncation, style mixing ...) by building an
+`ImageView` from a render function and a few controls, never a new mechanism.
+
+  core.py      ImageView (display size, layout), snapshot_player, grid_picture
+  generator.py seeded latents, a class dropdown, G(z): what the generator views share
+  latent.py    latent sliders, interpolation, vector arithmetic (chapter 04, any generator with z_dim)
+  classes.py   class picker, class interpolation (chapter 02, conditional generators)
+  wgan.py      disjoint supports, the comparison runs' explorer (chapter 03)
+"""
+from .classes import class_blend, class_interpolation, class_picker
+from .core import ImageView, display_size, grid_picture, snapshot_player, stack_pictures
+from .latent import interpolation, latent_sliders, vector_arithmetic
+from .wgan import disjoint_supports, toy_results_explorer
+
+__all__ = ["ImageView", "class_blend", "class_interpolation", "class_picker", "disjoint_supports", "display_size",
+           "grid_picture", "interpolation", "latent_sliders", "snapshot_player", "stack_pictures", "toy_results_explorer",
+           "vector_arithmetic"]

@@ -1,0 +1,143 @@
+"""The one mechanism every widget goes through: `ImageView`, controls plus a picture drawn from them.
+
+Every widget is a set of controls plus a *plain function of their values* that returns a picture
+(`render`). Executing a notebook without a browser (nbval, papermill) therefore still computes the
+default view, and tests set a control's `.value` in Python and compare the PNG bytes of the image
+before and after: the same values always give the same bytes.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import viz
+
+
+# A laptop screen shows the controls and the picture together when the picture fits in this box.
+MAX_WIDTH, MAX_HEIGHT = 900, 600  # px
+FIGURE_DPI = 80  # matplotlib views; fewer dots per inch for a figure too large to fit the box at 80
+# The browser smooths an enlarged image into a blur unless told to keep its pixels square.
+PIXELATED = "gan-course-pixelated"
+STYLE = f"<style>.{PIXELATED} {{image-rendering: pixelated;}}</style>"
+
+
+def display_size(width: int, height: int, enlarge: bool = True) -> tuple[int, int]:
+    """The size (px) at which a width x height picture is shown: at most MAX_WIDTH x MAX_HEIGHT.
+
+    A small pixel picture (`enlarge`) grows by the largest whole factor that fits, so every pixel
+    becomes a sharp k x k square; a larger picture shrinks to fit, keeping its aspect ratio.
+    """
+    if width > MAX_WIDTH or height > MAX_HEIGHT:
+        shrink = min(MAX_WIDTH / width, MAX_HEIGHT / height)
+        return int(width * shrink), int(height * shrink)
+    factor = min(MAX_WIDTH // width, MAX_HEIGHT // height) if enlarge else 1
+    return width * factor, height * factor
+
+
+def figure_dpi(fig) -> int:
+    """FIGURE_DPI, or fewer dots per inch where the figure would not fit in MAX_WIDTH x MAX_HEIGHT."""
+    width, height = fig.get_size_inches()
+    return int(min(FIGURE_DPI, MAX_WIDTH / width, MAX_HEIGHT / height))
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's header chunk."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+class ImageView:
+    """Controls (name -> ipywidget) and `render(**values) -> uint8 array or Figure`, kept in sync.
+
+    The picture is shown at `display_size`: a uint8 array (pixels) enlarged by a whole factor, a
+    figure drawn at `figure_dpi` and shown as drawn. The controls wrap onto as many rows as they
+    need. `note`, when given, is a line under the title (e.g. that the model is barely trained).
+    """
+
+    def __init__(self, render: Callable[..., Any], controls: dict[str, Any], title: str | None = None,
+                 extras: tuple = (), note: str | None = None):
+        import ipywidgets as W
+
+        self.render_fn, self.controls, self.extras = render, controls, tuple(extras)  # extras: shown, not rendered
+        # flex-start: a box's children are stretched to its full width otherwise, blurring the picture
+        self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start", object_fit="contain"))
+        heading = (f"<b>{title}</b>" if title else "") + (f"<br><small>{note}</small>" if note else "")
+        self.title = W.HTML(heading) if heading else None
+        self.style = W.HTML(STYLE, layout=W.Layout(display="none"))  # a <style> applies while hidden
+        for control in controls.values():
+            control.observe(lambda change: self.update(), names="value")
+        self.update()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {name: c.value for name, c in self.controls.items()}
+
+    def render(self, **overrides: Any):
+        """The picture for the current control values, with some values overridden if given."""
+        return self.render_fn(**{**self.values, **overrides})
+
+    def update(self) -> None:
+        picture = self.render()
+        pixels = isinstance(picture, np.ndarray)
+        png = viz.png_bytes(picture) if pixels else viz.png_bytes(picture, dpi=figure_dpi(picture))
+        width, height = png_size(png)
+        shown_width, shown_height = display_size(width, height, enlarge=pixels)
+        self.image.layout.width, self.image.layout.height = f"{shown_width}px", f"{shown_height}px"
+        if shown_width > width:
+            self.image.add_class(PIXELATED)
+        else:
+            self.image.remove_class(PIXELATED)
+        self.image.value = png
+
+    @property
+    def widget(self):
+        import ipywidgets as W
+
+        top = [self.title] if self.title else []
+        controls = W.HBox([*self.extras, *self.controls.values()],
+                          layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        return W.VBox([self.style, *top, controls, self.image], layout=W.Layout(max_width=f"{MAX_WIDTH}px"))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def snapshot_player(history, render_snapshot: Callable[[int, Any], Any], title: str = "Training, step by step"):
+    """A slider (and play button) over the fixed-noise snapshots that the training loop kept.
+
+    `render_snapshot(step, samples)` draws one snapshot, e.g. with `viz.plot_points` for 2D data.
+    """
+    import ipywidgets as W
+
+    shots = history.snapshots
+    if not shots:
+        raise ValueError("this history holds no snapshots to play")
+    slider = W.IntSlider(value=len(shots) - 1, min=0, max=len(shots) - 1, description="snapshot",
+                         continuous_update=False)
+    play = W.Play(value=slider.value, min=0, max=len(shots) - 1, interval=600)
+    W.jslink((play, "value"), (slider, "value"))
+
+    def render(index: int):
+        step, samples = shots[index]
+        return render_snapshot(step, samples)
+
+    return ImageView(render, {"index": slider}, title, extras=(play,))  # play moves the slider in the browser
+
+
+def grid_picture(images, nrow: int | None = None, scale: int = 3) -> np.ndarray:
+    """Images in [-1, 1] as an enlarged uint8 grid for an `ImageView`."""
+    return viz.upscale(viz.image_grid(images, nrow), scale)
+
+
+def stack_pictures(pictures, gap: int = 6) -> np.ndarray:
+    """uint8 pictures (all grey or all colour) one above the other, left-aligned, `gap` white rows apart."""
+    width = max(p.shape[1] for p in pictures)
+    rows = []
+    for k, picture in enumerate(pictures):
+        pad = [(0, 0), (0, width - picture.shape[1])] + [(0, 0)] * (picture.ndim - 2)
+        rows.append(np.pad(picture, pad, constant_values=255))
+        if k < len(pictures) - 1:
+            rows.append(np.full((gap, width) + picture.shape[2:], 255, dtype=np.uint8))
+    return np.concatenate(rows)
