@@ -327,7 +327,23 @@ def resize(x: torch.Tensor, img_size: int) -> torch.Tensor:
 MAX_IMG_SIZE = 1024  # the course's models work at 8-128 px; 100,000 px would try to allocate tens of GB
 
 
-def _check(name, img_size, split, limit, root=None):
+def pad(x: torch.Tensor, img_size: int) -> torch.Tensor:
+    """Pad images [N, C, H, W] with background (-1, black) to [N, C, img_size, img_size], centred.
+
+    Fashion-MNIST's 28x28 padded to 32x32 keeps every pixel sharp (the convention of many GAN papers
+    for MNIST), where resizing would blur them; the networks of chapters 05-08 want powers of two.
+    """
+    h, w = x.shape[-2:]
+    if img_size < h or img_size < w:
+        raise ValueError(f"cannot pad {h}x{w} images to a smaller {img_size}x{img_size}; use fit='resize'")
+    top, left = (img_size - h) // 2, (img_size - w) // 2
+    return F.pad(x, (left, img_size - w - left, top, img_size - h - top), value=-1.0)
+
+
+FITS = ("resize", "pad")
+
+
+def _check(name, img_size, split, limit, root=None, fit="resize"):
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}")
     if root is not None and (name in MIXTURES or name == "digits"):
@@ -344,6 +360,8 @@ def _check(name, img_size, split, limit, root=None):
             raise ValueError(f"img_size must be an int in [4, {MAX_IMG_SIZE}] (e.g. 8, 16, 28, 32, 64), got {img_size!r}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    if fit not in FITS:
+        raise ValueError(f"unknown fit {fit!r}; valid: {', '.join(FITS)} (how images reach img_size)")
 
 
 def load_dataset(
@@ -356,6 +374,7 @@ def load_dataset(
     limit: int | None = None,
     n_samples: int = 50_000,
     seed: int = 0,
+    fit: str = "resize",
 ) -> Dataset:
     """Load a dataset by name (one of ``DATASETS``) as float32 tensors.
 
@@ -369,8 +388,10 @@ def load_dataset(
     download:  allow a torchvision download when the files are nowhere local
     limit:     keep only the first ``limit`` samples (tiny presets, fast tests)
     n_samples, seed: size and seed of a generated mixture; image datasets ignore both.
+    fit:       "resize" (bilinear, antialiased) or "pad" (centred, with background -1; only to a
+               larger size): how images reach img_size. Chapters 05-08 pad Fashion-MNIST to 32x32.
     """
-    _check(name, img_size, split, limit, root)
+    _check(name, img_size, split, limit, root, fit)
     if name in MIXTURES:
         ds = (ring8 if name == "ring8" else grid25)(n_samples, seed)
         return ds if limit is None else ds.subset(min(limit, len(ds)))
@@ -381,5 +402,6 @@ def load_dataset(
         x, y, classes = _load_cifar10(split, root, download, limit)
     else:
         x, y, classes = _load_idx_dataset(name, split, root, download, limit)
-    x = resize(x, img_size or DEFAULT_IMG_SIZE[name])
+    size = img_size or DEFAULT_IMG_SIZE[name]
+    x = pad(x, size) if fit == "pad" else resize(x, size)
     return Dataset(name, x.contiguous(), y, classes)

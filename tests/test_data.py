@@ -243,3 +243,15 @@ def test_real_fashion_mnist(monkeypatch, tmp_path):
     assert train.classes[9] == "Ankle boot"
     # first training label of the official files is 9 (an ankle boot)
     assert train.y[0].item() == 9
+
+
+def test_pad_keeps_pixels_and_centres_them():
+    scans = load_dataset("digits", img_size=8, limit=5)       # the 8x8 originals
+    padded = load_dataset("digits", img_size=12, fit="pad", limit=5)
+    assert padded.sample_shape == (1, 12, 12)
+    assert torch.equal(padded.x[:, :, 2:10, 2:10], scans.x)  # the original pixels, untouched
+    assert (padded.x[:, :, :2] == -1).all() and (padded.x[:, :, :, 10:] == -1).all()  # background border
+    with pytest.raises(ValueError, match="cannot pad 8x8 images to a smaller 6x6"):
+        load_dataset("digits", img_size=6, fit="pad")
+    with pytest.raises(ValueError, match="unknown fit 'crop'; valid: resize, pad"):
+        load_dataset("digits", fit="crop")
