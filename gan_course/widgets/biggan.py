@@ -1,0 +1,51 @@
+"""Chapter 06's view of a class-conditional generator: class picker + truncation slider + resample.
+
+For any conditional generator G(z, labels) (`num_classes` > 0, `z_dim`), e.g. BigGAN's; the noise is
+`models.biggan.truncated_noise`, a normal truncated to [-t, t] by redrawing, not z scaled by t.
+"""
+from __future__ import annotations
+
+from .core import ImageView, grid_picture
+from .generator import check_z_dim, class_dropdown, generate
+
+THRESHOLDS = (0.05, 2.0, 0.05)  # the slider's (min, max, step): the BigGAN paper's range, roughly
+
+
+def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_samples: int = 16, nrow: int = 8,
+                        seed: int = 0, scale: int = 3,
+                        title: str = "Truncation: pick a class, move the threshold, draw new noise"):
+    """`n_samples` images of one class from truncated noise z ~ N(0, I) restricted to [-t, t].
+
+    Controls: `label` (the class), `threshold` t (slider), `noise_seed` (which draw; the "new noise"
+    button adds 1). The picture is a pure function of the three values. Moving t down shows the
+    truncation trade-off on the learner's own model: the samples become more alike and (for a
+    well-trained G) more typical of the class.
+    """
+    import ipywidgets as W
+
+    from ..models.biggan import truncated_noise
+
+    check_z_dim(G)
+    picker = class_dropdown(G, class_names)
+    if picker is None:
+        raise ValueError(f"{type(G).__name__} is not conditional (it has no num_classes > 0); the truncation "
+                         f"explorer needs a class-conditional G(z, labels) such as models.biggan.Generator")
+    if not isinstance(n_samples, int) or n_samples < 1:
+        raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
+    low, high, step = THRESHOLDS
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not low <= threshold <= high:
+        raise ValueError(f"threshold must be a number in [{low}, {high}] (the slider's range), got {threshold!r}")
+    controls = {"label": picker,
+                "threshold": W.FloatSlider(value=float(threshold), min=low, max=high, step=step,
+                                           description="truncation t", continuous_update=False),
+                "noise_seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="noise seed")}
+    resample = W.Button(description="new noise", icon="refresh")
+    resample.on_click(lambda _: setattr(controls["noise_seed"], "value", controls["noise_seed"].value + 1))
+
+    def render(label, threshold, noise_seed):
+        z = truncated_noise(n_samples, G.z_dim, threshold, seed=noise_seed)
+        return grid_picture(generate(G, z, label), nrow=min(nrow, n_samples), scale=scale)
+
+    view = ImageView(render, controls, title, extras=(resample,))
+    view.resample = resample
+    return view
