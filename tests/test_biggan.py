@@ -31,7 +31,10 @@ LABELS = torch.tensor([0, 1, 2, 3, 1, 0])
 
 
 # --- Shapes, layouts ------------------------------------------------------------------------------
-@pytest.mark.parametrize("img_size,img_channels", list(itertools.product(biggan.SUPPORTED_SIZES, biggan.SUPPORTED_CHANNELS)))
+SIZES = list(itertools.product(biggan.SUPPORTED_SIZES, biggan.SUPPORTED_CHANNELS))
+
+
+@pytest.mark.parametrize("img_size,img_channels", SIZES)
 def test_shapes_and_range(img_size, img_channels):
     z_dim = 3 * BigGANConfig(img_size=img_size, z_dim=math.prod(range(1, 6)) * 2).num_chunks  # divisible
     G, D = build(img_size=img_size, img_channels=img_channels, z_dim=z_dim, attention=16)
@@ -110,7 +113,8 @@ def test_generate_from_the_embedding_equals_forward_and_class_blend_works():
 
 # --- Spectral norm, init, attention, D ------------------------------------------------------------------
 def spectral(module):
-    return parametrize.is_parametrized(module, "weight") and isinstance(module.parametrizations.weight[0], _SpectralNorm)
+    return (parametrize.is_parametrized(module, "weight")
+            and isinstance(module.parametrizations.weight[0], _SpectralNorm))
 
 
 def weighted(net):
@@ -179,7 +183,8 @@ def test_gradients_reach_every_parameter_of_g_and_d():
     for att in (G.attention, D.attention):
         nn.init.constant_(att.gamma, 0.5)  # at gamma = 0 q, k, v, o get no gradient (by design)
     D(G(torch.randn(6, 12), LABELS), LABELS).sum().backward()
-    for name, p in [*(("G." + n, p) for n, p in G.named_parameters()), *(("D." + n, p) for n, p in D.named_parameters())]:
+    named = [*(("G." + n, p) for n, p in G.named_parameters()), *(("D." + n, p) for n, p in D.named_parameters())]
+    for name, p in named:
         assert p.grad is not None and p.grad.abs().sum() > 0, name
     used = G.embed.weight.grad.abs().sum(1) > 0
     assert used.tolist() == [True, True, True, True]
@@ -270,7 +275,8 @@ def test_training_through_the_shared_loop_with_biggans_recipe():
     for (name, b_ema), (_, b) in zip(run.G_ema.named_buffers(), run.G.named_buffers()):
         assert torch.equal(b_ema, b), name
     assert any("_u" in name for name, _ in run.G_ema.named_buffers())
-    assert not run.G_ema.training and torch.equal(training.sample(run.G_ema, 4, seed=0), training.sample(run.G_ema, 4, seed=0))
+    assert not run.G_ema.training
+    assert torch.equal(training.sample(run.G_ema, 4, seed=0), training.sample(run.G_ema, 4, seed=0))
 
 
 # --- Bad input ----------------------------------------------------------------------------------------------------

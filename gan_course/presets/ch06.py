@@ -20,7 +20,7 @@ THRESHOLDS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # the truncation curve's t, 
 @dataclass(frozen=True)
 class BigGANPreset:
     dataset: str                 # "digits" on tiny (offline, 16x16), else "fashion-mnist" padded to 32x32
-    fit: str                     # how images reach img_size: "resize" (digits' 8x8 scans), "pad" (Fashion-MNIST's 28x28)
+    fit: str                     # how images reach img_size: "resize" (digits' 8x8), "pad" (Fashion-MNIST's 28x28)
     limit: int | None            # use the first n training images (None: all)
     model: BigGANConfig          # img_size also sets the size the data are loaded at
     train: TrainConfig           # the main run (spectral norm in D)
@@ -46,7 +46,8 @@ PRESETS = {
     "tiny": _biggan("digits", img_size=16, z_dim=24, shared_dim=16, g_width=16, d_width=16, attention=8, steps=40,
                     batch_size=16, ema_decay=0.9, ablation_steps=10, fid_every=20, n_fid=200, n_per_class=20),
     "small": _biggan("fashion-mnist", img_size=32, z_dim=64, shared_dim=64, g_width=32, d_width=16, attention=16,
-                     steps=1200, batch_size=32, ema_decay=0.99, ablation_steps=300, fid_every=300, n_fid=1000, n_per_class=100),
+                     steps=1200, batch_size=32, ema_decay=0.99, ablation_steps=300, fid_every=300, n_fid=1000,
+                     n_per_class=100),
     "full": _biggan("fashion-mnist", img_size=32, z_dim=128, shared_dim=128, g_width=128, d_width=128, attention=16,
                     steps=20000, batch_size=64, ema_decay=0.9999, ablation_steps=5000, fid_every=1000, n_fid=5000,
                     n_per_class=1000),
