@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import wasserstein_distance
 
-from gan_course import divergences, presets, toy_benchmark, training, viz, widgets
+from gan_course import data, divergences, presets, toy_benchmark, training, viz, widgets
 from gan_course.models.mlp import MLPConfig
 from gan_course.training import TrainConfig
 
@@ -172,11 +172,26 @@ def test_compare_on_mixtures_runs_every_combination_and_tabulates():
     r = results[0]
     assert r.run.step == 3 and [s for s, _, _ in r.run.history.metrics["modes"]] == [2, 3]
     table = toy_benchmark.coverage_table(results)
-    assert all(m in table for m in quick_methods()) and "± " in table and "2 seed(s) [0, 1], 3 generator steps" in table
+    assert all(m in table for m in quick_methods()) and "± " in table
+    assert "2 seed(s) [0, 1], 3 generator steps each, 200 samples per score" in table
+    assert "ring8: modes, >= 1 sample" in table and "| chance (uniform cloud) |" in table
     summary = toy_benchmark.summarize(results)
     ring = [x.coverage.high_quality * 100 for x in results if x.method == "WGAN-GP" and x.dataset == "ring8"]
     assert summary[("WGAN-GP", "ring8")]["high_quality"] == pytest.approx(np.mean(ring))
     assert summary[("WGAN-GP", "ring8")]["high_quality_std"] == pytest.approx(np.std(ring, ddof=1))
+    any_rule = [x.coverage.modes_any for x in results if x.method == "WGAN-GP" and x.dataset == "ring8"]
+    assert summary[("WGAN-GP", "ring8")]["modes_any"] == pytest.approx(np.mean(any_rule))
+
+
+def test_chance_row_is_a_uniform_cloud_over_the_square_beyond_the_modes():
+    results = toy_benchmark.compare_on_mixtures(quick_methods(1), SMALL, seeds=(0, 1), n_eval=2500, verbose=False)
+    chance = toy_benchmark.chance_results(results)
+    assert [(r.method, r.dataset, r.seed) for r in chance] == [
+        (toy_benchmark.CHANCE, d, s) for d in ("ring8", "grid25") for s in (0, 1)]
+    grid = next(r for r in chance if r.dataset == "grid25")
+    assert grid.coverage.modes == 0 and grid.coverage.modes_any >= 15  # no learning: 0 by the course's rule
+    assert toy_benchmark.chance_half_width(data.load_dataset("grid25", n_samples=10)) == 5.0
+    assert "chance" not in toy_benchmark.coverage_table(results, chance=False)
 
 
 def test_same_seed_same_initial_weights_for_every_method():
