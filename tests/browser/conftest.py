@@ -74,7 +74,7 @@ def checked(request) -> dict:
 
 def pytest_terminal_summary(terminalreporter, config):
     counts = config.stash.get(COUNTS, None)
-    if counts:
+    if counts and counts["notebooks"]:
         terminalreporter.write_line(
             f"browser: {counts['views']} widget views with {counts['controls']} controls checked in "
             f"{counts['notebooks']} notebooks ({counts['single choice']} of the controls lists of one choice)")
