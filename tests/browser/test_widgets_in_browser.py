@@ -2,11 +2,15 @@
 
 For each notebook: run all cells with JupyterLab's own command, then for every widget view found in
 the outputs (nothing here names a chapter's widgets, so new chapters are covered as they come):
-  - it renders: no "Error displaying widget", and as many views on the page as widget outputs;
+  - it renders: no "Error displaying widget";
   - its picture is shown at its intended size: not stretched, enlarged only by a whole factor
-    (pixelated), at most 900 x 600 px; slider tracks and selection lists wide enough to use;
-  - moving each control (keyboard on a slider, another option, a click ...) changes the picture's bytes.
-    A Play button passes when the picture changes too: it moves the slider it is linked to;
+    (pixelated), at most 900 x 600 px; the view no wider than 900 px and no taller than the notebook
+    area of a 1366 x 900 window, so that its controls and its picture can be seen together; slider
+    tracks and selection lists wide enough to use;
+  - moving each control (keyboard on a slider, another option, a click ...) changes the picture's
+    bytes. Two cases are named, not skipped: a Play button passes when the picture changes (it moves
+    the slider it is linked to), and a list with a single option is counted, having nothing to pick.
+    An input the suite does not know how to move, or a widget without a picture, is a failure;
   - the JavaScript console shows no error.
 Screenshots of every view go into build/browser/<notebook>/ (after a failure, also as left by the test).
 """
