@@ -119,7 +119,7 @@ class Control:
 
 
 class NotebookPage:
-    def __init__(self, driver, lab, timeout: float = 300.0):
+    def __init__(self, driver, lab, timeout: float = 600.0):  # a hang guard: a busy 2-core CI can take minutes
         self.driver, self.lab, self.timeout = driver, lab, timeout
 
     # --- the notebook ------------------------------------------------------------------------------
