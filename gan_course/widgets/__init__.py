@@ -18,5 +18,5 @@ from .latent import interpolation, latent_sliders, vector_arithmetic
 from .wgan import disjoint_supports, toy_results_explorer
 
 __all__ = ["ImageView", "class_blend", "class_interpolation", "class_picker", "disjoint_supports", "display_size",
-           "grid_picture", "interpolation", "latent_sliders", "snapshot_player", "stack_pictures", "toy_results_explorer",
-           "vector_arithmetic"]
+           "grid_picture", "interpolation", "latent_sliders", "snapshot_player", "stack_pictures",
+           "toy_results_explorer", "vector_arithmetic"]
