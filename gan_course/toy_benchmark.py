@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import data, metrics, models, runtime, training
+from . import checks, data, metrics, models, runtime, training
 from .models.mlp import MLPConfig
 from .training import Run, TrainConfig
 
@@ -37,7 +37,7 @@ class ToyResult:
 
 
 def coverage_callbacks(dataset: data.Dataset, every: int, n: int = 1000, seed: int = 12345):
-    """Two `metric_callback`s that log "modes" and "high_quality" during training, every `every` steps.
+    """`metric_callback`s that log "modes", "modes_any" and "high_quality" during training, every `every` steps.
 
     Both read one evaluation per step (cached), on the same fixed noise (`seed`) each time, so the
     curves show G improving and not the sampling noise.
@@ -52,17 +52,20 @@ def coverage_callbacks(dataset: data.Dataset, every: int, n: int = 1000, seed: i
         return cache[run.step]
 
     return [training.metric_callback(every, "modes", lambda run: coverage(run).modes),
+            training.metric_callback(every, "modes_any", lambda run: coverage(run).modes_any),
             training.metric_callback(every, "high_quality", lambda run: coverage(run).high_quality)]
 
 
 def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
                         datasets: Iterable[str] = ("ring8", "grid25"), seeds: Iterable[int] = (0,), *,
-                        n_eval: int = 2500, track_every: int = 0, device="cpu", verbose: bool = True) -> list[ToyResult]:
+                        steps: dict[str, int] | None = None, n_eval: int = 2500, track_every: int = 0,
+                        device="cpu", verbose: bool = True) -> list[ToyResult]:
     """Train every recipe in `methods` on every mixture for every seed; return the scored runs.
 
-    All recipes must share one step budget (`TrainConfig.steps`): the comparison is per generator
-    step, although the WGANs' critics take n_critic steps for each. `track_every` > 0 also logs mode
-    coverage during training (history.metrics["modes"] / ["high_quality"]).
+    All recipes must share one step budget (`TrainConfig.steps`, or `steps[mixture]` to give each
+    mixture its own): the comparison is per generator step, although the WGANs' critics take n_critic
+    steps for each. `track_every` > 0 also logs mode coverage during training
+    (history.metrics["modes"], ["modes_any"], ["high_quality"]).
     """
     if not methods:
         raise ValueError("methods is empty: give at least one name -> TrainConfig")
@@ -75,6 +78,13 @@ def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
             raise ValueError(f"unknown mixture {name!r}; valid: {', '.join(data.MIXTURES)}")
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed")
+    if steps is not None:
+        missing = [d for d in datasets if d not in steps]
+        if missing:
+            raise ValueError(f"steps gives no budget for {', '.join(missing)}; give one per mixture, e.g. "
+                             f"steps={{'ring8': 3000, 'grid25': 5000}}")
+        for d in datasets:
+            checks.integer(f"steps[{d!r}]", steps[d])
     if model.sample_shape != (2,):
         raise ValueError(f"the mixtures are 2D points: the model needs sample_shape=(2,), got {model.sample_shape}")
 
@@ -87,12 +97,13 @@ def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
                 G, D = models.build("mlp", **dataclasses.asdict(model))
                 callbacks = coverage_callbacks(ds, track_every) if track_every else []
                 start = time.perf_counter()
-                run = training.train_gan(G, D, ds.x, dataclasses.replace(cfg, seed=seed), device=device,
+                budget = cfg.steps if steps is None else steps[ds_name]
+                run = training.train_gan(G, D, ds.x, dataclasses.replace(cfg, seed=seed, steps=budget), device=device,
                                          callbacks=callbacks, progress=False)
                 seconds = time.perf_counter() - start
                 fake = training.sample(run.generator, n_eval, seed=seed + 1).cpu()
                 cov = metrics.mode_coverage(fake, ds.centers, ds.std)
-                results.append(ToyResult(method, ds_name, seed, cfg.steps, seconds, cov, run, n_eval))
+                results.append(ToyResult(method, ds_name, seed, budget, seconds, cov, run, n_eval))
                 if verbose:
                     print(f"{ds_name:>7} seed {seed} {method:>12}: {cov} ({seconds:.1f} s)", flush=True)
     return results
@@ -169,7 +180,10 @@ def coverage_table(results: list[ToyResult], chance: bool = True) -> str:
         seconds = sum(summary[(m, d)]["seconds"] for d in datasets) / len(datasets)
         rows.append(f"| {m} | " + " | ".join(cells) + (" | – |" if m == CHANCE else f" | {seconds:.1f} |"))
     seeds = sorted({r.seed for r in results})
-    steps, n = results[0].steps, results[0].n_eval
+    budgets = dict.fromkeys((r.dataset, r.steps) for r in results)
+    steps = (str(results[0].steps) if len({s for _, s in budgets}) == 1
+             else ", ".join(f"{s} on {d}" for d, s in budgets))
+    n = results[0].n_eval
     rows.append("")
     rows.append(f"{len(seeds)} seed(s) {seeds}, {steps} generator steps each, {n} samples per score; mean ± sample "
                 f"std over seeds. *modes*: the course's rule (>= 0.8 % of the samples high-quality in the mode); "

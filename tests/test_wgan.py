@@ -141,17 +141,30 @@ def test_bad_wgan_settings_are_clear_errors(kwargs, match):
 def test_preset_comparison_is_fair_and_follows_the_papers(name):
     P = presets.get_preset("03_wasserstein_gan", name)
     methods = P.toy_methods
-    assert set(methods) == {"vanilla (NS)", "WGAN (clip)", "WGAN-GP"}
-    assert len({cfg.steps for cfg in methods.values()}) == 1         # same generator-step budget
-    assert len({cfg.batch_size for cfg in methods.values()}) == 1
-    wgan, gp = methods["WGAN (clip)"], methods["WGAN-GP"]
-    assert (wgan.loss, wgan.optimizer, wgan.clip, wgan.n_critic, wgan.gp_lambda) == ("wasserstein", "rmsprop", 0.01, 5, 0)
-    assert (gp.loss, gp.optimizer, gp.betas, gp.gp_lambda, gp.n_critic, gp.clip) == ("wasserstein", "adam", (0.0, 0.9), 10.0, 5, 0)
+    assert set(methods) == ({"vanilla (NS)", "WGAN-GP"} | ({"WGAN (clip)"} if name != "small" else set()))
+    assert len({cfg.steps for cfg in methods.values()}) == 1         # same generator-step budget ...
+    assert set(P.toy_steps) == {"ring8", "grid25"}                   # ... per mixture
+    assert P.toy_model.z_dim == 2 and P.n_eval in (1000, 2500)
+    gp = methods["WGAN-GP"]
+    assert (gp.loss, gp.optimizer, gp.gp_lambda, gp.n_critic, gp.clip) == ("wasserstein", "adam", 1.0, 5, 0)
+    if "WGAN (clip)" in methods:
+        wgan = methods["WGAN (clip)"]
+        assert (wgan.loss, wgan.optimizer, wgan.clip, wgan.n_critic, wgan.gp_lambda, wgan.lr_d) == (
+            "wasserstein", "rmsprop", 0.01, 5, 0, 5e-5)
     assert methods["vanilla (NS)"].loss == "nonsaturating" and methods["vanilla (NS)"].n_critic == 1
     img = P.digits_train
     assert (img.lr_g, img.lr_d, img.betas, img.gp_lambda, img.n_critic) == (1e-4, 1e-4, (0.0, 0.9), 10.0, 5)
     assert len(P.seeds) == (1 if name == "tiny" else len(P.seeds)) and (name == "tiny" or len(P.seeds) >= 3)
     assert all(cfg.lr_g == 0 for cfg in {**P.shift_train, **P.capacity_train}.values())  # the demos train D only
+
+
+def test_per_mixture_budgets():
+    results = toy_benchmark.compare_on_mixtures(quick_methods(), SMALL, seeds=(0,), steps={"ring8": 2, "grid25": 3},
+                                                n_eval=100, verbose=False)
+    assert {(r.dataset, r.steps, r.run.step) for r in results} == {("ring8", 2, 2), ("grid25", 3, 3)}
+    assert "2 on ring8, 3 on grid25 generator steps each" in toy_benchmark.coverage_table(results)
+    with pytest.raises(ValueError, match="steps gives no budget for grid25"):
+        toy_benchmark.compare_on_mixtures(quick_methods(), SMALL, steps={"ring8": 2}, verbose=False)
 
 
 # --- The toy comparison -----------------------------------------------------------------------------------------
