@@ -78,7 +78,8 @@ def test_fade_in_and_the_real_images_fade_by_hand():
     x = torch.randn(3, 1, 32, 32)
     assert torch.equal(progan.real_images_at(x, 3, 1.0), x)
     assert torch.allclose(progan.real_images_at(x, 1, 1.0), F.avg_pool2d(x, 4))
-    assert torch.allclose(progan.real_images_at(x, 2, 0.0), progan.upsample(progan.real_images_at(x, 1, 1.0)), atol=1e-6)
+    assert torch.allclose(progan.real_images_at(x, 2, 0.0), progan.upsample(progan.real_images_at(x, 1, 1.0)),
+                          atol=1e-6)
     assert torch.allclose(progan.real_images_at(x, 2, 0.6),
                           0.4 * progan.upsample(F.avg_pool2d(x, 4)) + 0.6 * F.avg_pool2d(x, 2), atol=1e-6)
 
@@ -257,8 +258,8 @@ def test_exact_resume_across_a_fade_boundary(tmp_path, stop):
     straight = training.train_gan(*build(), data(), train_config(steps), progress=False,
                                   before_step=[progan.growth_callback(schedule)])
     ckpt = tmp_path / "run.pt"
-    training.train_gan(*build(), data(), train_config(stop), progress=False, before_step=[progan.growth_callback(schedule)],
-                       checkpoint_path=ckpt, checkpoint_every=stop)
+    training.train_gan(*build(), data(), train_config(stop), progress=False,
+                       before_step=[progan.growth_callback(schedule)], checkpoint_path=ckpt, checkpoint_every=stop)
     resumed = training.train_gan(*build(seed=5), data(), train_config(steps), progress=False,
                                  before_step=[progan.growth_callback(schedule)], checkpoint_path=ckpt, resume=True)
     assert resumed.step == straight.step == steps
@@ -273,7 +274,8 @@ def test_final_size_must_be_a_power_of_two_at_least_8(bad):
         ProGANConfig(img_size=bad)
 
 
-@pytest.mark.parametrize("kw,match", [({"img_channels": 2}, "img_channels"), ({"mbstd_group_size": -1}, "mbstd_group_size"),
+@pytest.mark.parametrize("kw,match", [({"img_channels": 2}, "img_channels"),
+                                      ({"mbstd_group_size": -1}, "mbstd_group_size"),
                                       ({"equalized_lr": 1}, "equalized_lr must be True or False"),
                                       ({"fmap_base": 16}, "no channels at 32x32")])
 def test_bad_config(kw, match):
