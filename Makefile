@@ -11,6 +11,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PRESET ?= auto
+# Test processes: files are spread over JOBS workers (a notebook and its cells stay on one worker).
+JOBS   ?= 2
 export JUPYTER_PREFER_ENV_PATH := 1
 
 .PHONY: help setup lab test unit notebooks browser course student weights clean
@@ -31,7 +33,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: $(STAMP)
-	GAN_COURSE_PRESET=tiny $(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -q
+	GAN_COURSE_PRESET=tiny $(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -q -n $(JOBS) --dist loadfile
 
 unit: $(STAMP)
 	$(PY) -m pytest tests -q --ignore=tests/browser
