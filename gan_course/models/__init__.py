@@ -4,13 +4,14 @@ An explicit dict (not class names in strings) so an editor can jump straight to 
 """
 import dataclasses
 
-from . import biggan, conditional, dcgan, mlp
+from . import biggan, conditional, dcgan, mlp, progan
 
 MODELS = {
     "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
     "dcgan": (dcgan.DCGANConfig, dcgan.Generator, dcgan.Discriminator),
     "conditional": (conditional.ConditionalConfig, conditional.ConditionalGenerator,
                     conditional.ConditionalDiscriminator),
+    "progan": (progan.ProGANConfig, progan.Generator, progan.Discriminator),
     "biggan": (biggan.BigGANConfig, biggan.Generator, biggan.Discriminator),
 }
 
