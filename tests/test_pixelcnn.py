@@ -12,7 +12,7 @@ from gan_course.training import FitConfig
 
 def prior(seed=0, **kw):
     runtime.seed_everything(seed)
-    return PixelCNN(PixelCNNConfig(**{"codebook_size": 6, "grid_size": 4, "channels": 8, "n_layers": 2, **kw})).eval()
+    return PixelCNN(PixelCNNConfig(**{"codebook_size": 6, "grid_size": 4, "embed_dim": 4, "channels": 8, "n_layers": 2, **kw})).eval()
 
 
 def test_masks_by_hand():
@@ -39,7 +39,7 @@ def test_an_output_never_depends_on_a_later_position(grid):
 def test_the_first_layer_sees_every_earlier_position_no_blind_spot(grid):
     """The grid-wide mask-A convolution: the gradient of each output reaches exactly the earlier positions."""
     model = prior(grid_size=grid)
-    h = torch.randn(1, 8, grid, grid, requires_grad=True)
+    h = torch.randn(1, 4, grid, grid, requires_grad=True)
     out = model.first(h).view(1, 8, -1)                           # [1, C, g*g]
     for p in range(grid * grid):
         (grad,) = torch.autograd.grad(out[0, :, p].sum(), h, retain_graph=True)
@@ -109,3 +109,12 @@ def test_bad_input_gets_a_clear_error():
         pixelcnn.causal_mask(3, "C")
     with pytest.raises(ValueError, match=r"x must hold N >= 1 samples"):
         training.train_model(model, pixelcnn.prior_loss, torch.zeros(5, dtype=torch.long), FitConfig(steps=1, batch_size=1))
+
+
+def test_rows_below_do_not_change_the_logits_above():
+    """What `sample` relies on to skip the rows not drawn yet."""
+    model = prior(grid_size=5)
+    codes = torch.randint(0, 6, (3, 5, 5), generator=torch.Generator().manual_seed(3))
+    full = model(codes)
+    for i in range(5):
+        assert torch.allclose(model._logits(codes[:, :i + 1]), full[:, :, :i + 1], atol=1e-6)

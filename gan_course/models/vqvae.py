@@ -272,15 +272,30 @@ def vqvae_loss(model: VQVAE, x: Tensor, y: Tensor | None = None) -> tuple[Tensor
                             "perplexity": codebook_perplexity(q.indices, model.cfg.codebook_size)}
 
 
-@torch.no_grad()
-def code_indices(model: VQVAE, x: Tensor, batch_size: int = 500) -> Tensor:
-    """The codes of every image in x [N, C, S, S] -> [N, S/4, S/4] on the CPU: one whole pass, in eval mode."""
+def _in_batches(model: nn.Module, fn, x: Tensor, batch_size: int) -> Tensor:
+    """fn(chunk on the model's device) over x in batches, in eval mode, without gradients; on the CPU."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    codes = torch.cat([model.encode(chunk.to(device)).cpu() for chunk in x.split(batch_size)])
+    with torch.no_grad():
+        out = torch.cat([fn(chunk.to(device)).cpu() for chunk in x.split(batch_size)])
     model.train(was_training)
-    return codes
+    return out
+
+
+def code_indices(model: VQVAE, x: Tensor, batch_size: int = 500) -> Tensor:
+    """The codes of every image in x [N, C, S, S] -> [N, S/4, S/4]: one whole pass, in eval mode (no updates)."""
+    return _in_batches(model, model.encode, x, batch_size)
+
+
+def reconstruct(model: VQVAE, x: Tensor, batch_size: int = 500) -> Tensor:
+    """decode(encode(x)) for every image of x, in eval mode: [N, C, S, S] on the CPU."""
+    return _in_batches(model, lambda chunk: model(chunk)[0], x, batch_size)
+
+
+def decode_codes(model: VQVAE, codes: Tensor, batch_size: int = 500) -> Tensor:
+    """Images [N, C, S, S] on the CPU from code grids [N, S/4, S/4] (e.g. sampled from a prior), in eval mode."""
+    return _in_batches(model, model.decode, codes, batch_size)
 
 
 # --- The patch discriminator (VQ-VAE + GAN) ----------------------------------------------------------

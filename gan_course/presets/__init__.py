@@ -12,11 +12,12 @@ import os
 
 import torch
 
-from . import ch01, ch02, ch03, ch04
+from . import ch01, ch02, ch03, ch04, ch10
 from .ch01 import VanillaGANPreset
 from .ch02 import ConditionalGANPreset
 from .ch03 import WassersteinPreset
 from .ch04 import DCGANPreset
+from .ch10 import VQVAEPreset
 
 PRESET_NAMES = ("tiny", "small", "full")
 ENV_VAR = "GAN_COURSE_PRESET"
@@ -28,6 +29,7 @@ PRESETS = {
     "02_conditional_gan": ch02.PRESETS,
     "03_wasserstein_gan": ch03.PRESETS,
     "04_dcgan": ch04.PRESETS,
+    "10_vqvae": ch10.PRESETS,
 }
 
 
@@ -51,4 +53,4 @@ def get_preset(chapter: str, name: str = "auto"):
 
 
 __all__ = ["ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES", "VanillaGANPreset",
-           "WassersteinPreset", "get_preset", "resolve_preset"]
+           "VQVAEPreset", "WassersteinPreset", "get_preset", "resolve_preset"]

@@ -8,32 +8,8 @@ a `models.pixelcnn.PixelCNN` over its codes.
 """
 from __future__ import annotations
 
+from ..models.vqvae import code_indices, decode_codes
 from .core import ImageView, grid_picture
-
-
-def _decode(model, codes):
-    """model.decode(codes) on the model's device, in eval mode, without gradients; images on the CPU."""
-    import torch
-
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = model.decode(codes.to(device)).cpu()
-    model.train(was_training)
-    return out
-
-
-def _encode(model, images):
-    import torch
-
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = model.encode(images.to(device)).cpu()
-    model.train(was_training)
-    return out
 
 
 def edit_code(codes, row: int, col: int, code: int):
@@ -114,7 +90,7 @@ def code_editor(model, images, *, index: int = 0, row: int | None = None, col: i
         raise ValueError(f"images must be a batch [N, C, H, W] with N >= 1, got {list(images.shape)}")
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(images):
         raise ValueError(f"index must be an int in [0, {len(images) - 1}] (an image of the {len(images)} given), got {index!r}")
-    codes = _encode(model, images)                                  # [N, g, g]; raises for a wrong image size
+    codes = code_indices(model, images)                                # [N, g, g]; raises for a wrong image size
     scale = scale or max(1, 200 // images.shape[-1])
     row = g // 2 if row is None else row
     col = g // 2 if col is None else col
@@ -131,7 +107,7 @@ def code_editor(model, images, *, index: int = 0, row: int | None = None, col: i
 
     def render(index, row, col, code):
         original = codes[index]
-        decoded = _decode(model, torch.stack([original, edit_code(original, row, col, code)]))  # [2, C, S, S]
+        decoded = decode_codes(model, torch.stack([original, edit_code(original, row, col, code)]))  # [2, C, S, S]
         return code_grid_picture(torch.cat([images[index:index + 1].cpu(), decoded]), original, row, col, code, scale)
 
     view = ImageView(render, controls, title)
@@ -163,7 +139,7 @@ def prior_sampler(prior, model, *, n_samples: int = 16, nrow: int = 8, temperatu
 
     def render(temperature, seed):
         codes = prior.sample(n_samples, temperature=temperature, seed=seed).cpu()
-        return grid_picture(_decode(model, codes), nrow=min(nrow, n_samples), scale=scale)
+        return grid_picture(decode_codes(model, codes), nrow=min(nrow, n_samples), scale=scale)
 
     view = ImageView(render, controls, title, extras=(resample,))
     view.resample = resample
