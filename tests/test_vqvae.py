@@ -276,7 +276,7 @@ def test_bad_input_gets_a_clear_error():
         model.decode(torch.tensor([[[0, 1, 2, 8]] * 4]))
     with pytest.raises(ValueError, match=r"codes must lie in \[0, 7\]"):
         model.decode(torch.full((1, 4, 4), -1))
-    with pytest.raises(ValueError, match=r"shape \[B, 4, 4\] \(the code grid\), got \[1, 7, 7\]"):
+    with pytest.raises(ValueError, match=r"built for 4x4 code grids \[B, 4, 4\], got \[1, 7, 7\]"):
         model.decode(torch.zeros(1, 7, 7, dtype=torch.long))
     with pytest.raises(ValueError, match="integer tensor"):
         model.decode(torch.zeros(1, 4, 4))

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import checks
+from .vqvae import check_codes
 
 
 def causal_mask(kernel_size: int, mask_type: str) -> Tensor:
@@ -100,7 +101,7 @@ class PixelCNN(nn.Module):
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(c, k, 1))     # K logits per position
 
     def forward(self, codes: Tensor) -> Tensor:
-        self._check_codes(codes)
+        check_codes(codes, self.cfg.grid_size, self.cfg.codebook_size, "PixelCNN")
         return self._logits(codes)
 
     def _logits(self, codes: Tensor) -> Tensor:
@@ -129,17 +130,6 @@ class PixelCNN(nn.Module):
                 codes[:, i, j] = torch.multinomial(probs, 1, generator=gen).squeeze(1).to(device)
         self.train(was_training)
         return codes
-
-    def _check_codes(self, codes: Tensor) -> None:
-        g, k = self.cfg.grid_size, self.cfg.codebook_size
-        if not isinstance(codes, Tensor) or codes.dtype.is_floating_point or codes.dtype == torch.bool:
-            raise ValueError(f"PixelCNN expects codes as an integer tensor [B, {g}, {g}], got "
-                             f"{codes.dtype if isinstance(codes, Tensor) else type(codes).__name__}")
-        if codes.dim() != 3 or tuple(codes.shape[1:]) != (g, g):
-            raise ValueError(f"PixelCNN was built for {g}x{g} code grids [B, {g}, {g}], got {list(codes.shape)}")
-        if codes.numel() and (codes.min() < 0 or codes.max() >= k):
-            raise ValueError(f"codes must lie in [0, {k - 1}] (codebook_size={k}), got values from "
-                             f"{int(codes.min())} to {int(codes.max())}")
 
 
 def prior_loss(model: PixelCNN, codes: Tensor, y: Tensor | None = None) -> Tensor:

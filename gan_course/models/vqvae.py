@@ -151,6 +151,19 @@ def _flat(z_e: Tensor) -> Tensor:
     return z_e.permute(0, 2, 3, 1).reshape(-1, z_e.shape[1])  # [B, D, h, w] -> [B h w, D]
 
 
+def check_codes(codes: Tensor, grid_size: int, codebook_size: int, who: str) -> None:
+    """A clear error for code grids of the wrong type, shape or range (nn.Embedding's own is cryptic)."""
+    g, k = grid_size, codebook_size
+    if not isinstance(codes, Tensor) or codes.dtype.is_floating_point or codes.dtype == torch.bool:
+        raise ValueError(f"{who} expects codes as an integer tensor [B, {g}, {g}], got "
+                         f"{codes.dtype if isinstance(codes, Tensor) else type(codes).__name__}")
+    if codes.dim() != 3 or tuple(codes.shape[1:]) != (g, g):
+        raise ValueError(f"{who} was built for {g}x{g} code grids [B, {g}, {g}], got {list(codes.shape)}")
+    if codes.numel() and (codes.min() < 0 or codes.max() >= k):
+        raise ValueError(f"codes must lie in [0, {k - 1}] (codebook_size={k}), got values from "
+                         f"{int(codes.min())} to {int(codes.max())}")
+
+
 # --- Encoder and decoder ---------------------------------------------------------------------------
 class ResidualBlock(nn.Module):
     """x + conv1x1(relu(conv3x3(relu(x)))): the paper's residual block, the width unchanged."""
@@ -239,15 +252,7 @@ class VQVAE(nn.Module):
 
     def decode(self, indices: Tensor) -> Tensor:
         """Codes [B, S/4, S/4] (ints in [0, K)) -> images [B, C, S, S]."""
-        g, k = self.cfg.grid_size, self.cfg.codebook_size
-        if not isinstance(indices, Tensor) or indices.dtype.is_floating_point or indices.dtype == torch.bool:
-            raise ValueError(f"decode expects codes as an integer tensor [B, {g}, {g}], got "
-                             f"{indices.dtype if isinstance(indices, Tensor) else type(indices).__name__}")
-        if indices.dim() != 3 or tuple(indices.shape[1:]) != (g, g):
-            raise ValueError(f"decode expects codes of shape [B, {g}, {g}] (the code grid), got {list(indices.shape)}")
-        if indices.numel() and (indices.min() < 0 or indices.max() >= k):
-            raise ValueError(f"codes must lie in [0, {k - 1}] (codebook_size={k}), got values from "
-                             f"{int(indices.min())} to {int(indices.max())}")
+        check_codes(indices, self.cfg.grid_size, self.cfg.codebook_size, "VQVAE.decode")
         return self.decoder(self.quantizer.embed(indices.long()))
 
     def _check_images(self, x: Tensor) -> Tensor:
