@@ -85,7 +85,7 @@ class VectorQuantizer(nn.Module):
         self.beta = checks.number("beta (commitment weight)", beta, minimum=0)
         self.decay = checks.number("decay", decay, minimum=0, below=1)
         self.restart_threshold = checks.number("restart_threshold (0 = no restarts)", restart_threshold, minimum=0)
-        # U(-1/K, 1/K), as the authors' reference code: small codes near the origin, which is why they die
+        # U(-1/K, 1/K), as zalandoresearch/pytorch-vq-vae: small codes near the origin, which is why they die
         codebook = torch.empty(codebook_size, code_dim).uniform_(-1 / codebook_size, 1 / codebook_size)
         if self.ema:  # learned by moving averages, not by the optimiser
             self.register_buffer("codebook", codebook)

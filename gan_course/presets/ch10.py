@@ -56,7 +56,7 @@ PRESETS = {
                     adv_weight=0.03, feature_weight=1.0, dcgan_width=16, dcgan_steps=60, n_eval=360, z_dim=32, n_res=1),
     "small": _preset("fashion-mnist", img_size=28, limit=20000, hidden=32, codebook_size=128, code_dim=16, steps=500,
                      batch_size=64, usage_every=50, n_usage=2000, prior_embed=16, prior_channels=32, prior_layers=2, prior_steps=1000,
-                     adv_weight=0.03, feature_weight=1.0, dcgan_width=32, dcgan_steps=800, n_eval=2000),
+                     adv_weight=0.03, feature_weight=1.0, dcgan_width=32, dcgan_steps=600, n_eval=2000),
     "full": _preset("fashion-mnist", img_size=28, limit=None, hidden=128, codebook_size=512, code_dim=32, steps=15000,
                     batch_size=128, usage_every=1000, n_usage=10000, prior_embed=64, prior_channels=128, prior_layers=6,
                     prior_steps=20000, adv_weight=0.03, feature_weight=1.0, dcgan_width=64, dcgan_steps=15000,
