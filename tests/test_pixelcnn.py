@@ -118,3 +118,16 @@ def test_rows_below_do_not_change_the_logits_above():
     full = model(codes)
     for i in range(5):
         assert torch.allclose(model._logits(codes[:, :i + 1]), full[:, :, :i + 1], atol=1e-6)
+
+
+def test_shapes_gradients_reach_every_parameter_and_same_seed_same_prior():
+    model = prior().train()
+    codes = torch.randint(0, 6, (5, 4, 4), generator=torch.Generator().manual_seed(0))
+    logits = model(codes)
+    assert logits.shape == (5, 6, 4, 4)
+    pixelcnn.prior_loss(model, codes).backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+    a, b, c = prior(0), prior(0), prior(1)
+    with torch.no_grad():
+        assert torch.equal(a(codes), b(codes)) and not torch.equal(a(codes), c(codes))

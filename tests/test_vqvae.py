@@ -200,6 +200,19 @@ def test_gradients_reach_every_trainable_parameter(quantizer_kind):
         assert "quantizer.codebook" not in dict(model.named_parameters())
 
 
+def test_the_patch_discriminator_gets_gradients_and_is_seeded():
+    x = torch.rand(4, 1, 16, 16) * 2 - 1
+    model, D = build()
+    D(x).mean().backward()
+    for name, p in D.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+    assert all(p.grad is None for p in model.parameters())
+    (_, a), (_, b), (_, c) = build(0), build(0), build(1)
+    a.eval(), b.eval(), c.eval()
+    with torch.no_grad():
+        assert torch.equal(a(x), b(x)) and not torch.equal(a(x), c(x))
+
+
 def test_same_seed_same_model_and_output():
     x = torch.rand(2, 1, 16, 16) * 2 - 1
     (a, _), (b, _), (c, _) = build(0), build(0), build(1)
