@@ -4,13 +4,14 @@ An explicit dict (not class names in strings) so an editor can jump straight to 
 """
 import dataclasses
 
-from . import conditional, dcgan, mlp, vqvae
+from . import conditional, dcgan, mlp, progan, vqvae
 
 MODELS = {
     "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
     "dcgan": (dcgan.DCGANConfig, dcgan.Generator, dcgan.Discriminator),
     "conditional": (conditional.ConditionalConfig, conditional.ConditionalGenerator,
                     conditional.ConditionalDiscriminator),
+    "progan": (progan.ProGANConfig, progan.Generator, progan.Discriminator),
     "vqvae": (vqvae.VQVAEConfig, vqvae.VQVAE, vqvae.PatchDiscriminator),  # (autoencoder, patch D): ch. 10
 }
 
