@@ -132,7 +132,7 @@ def prior_sampler(prior, model, *, n_samples: int = 16, nrow: int = 8, temperatu
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
         raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
     controls = {"temperature": W.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature",
-                                             continuous_update=False),
+                                             continuous_update=False, style={"description_width": "initial"}),
                 "seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="seed")}
     resample = W.Button(description="new samples", icon="refresh")
     resample.on_click(lambda _: setattr(controls["seed"], "value", controls["seed"].value + 1))
