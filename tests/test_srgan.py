@@ -256,3 +256,4 @@ def test_chapter_09_presets_build_and_run_one_batch(name):
     assert D(G(lr)).shape == (2,)
     assert P.model.scale == 4 and P.train.paired and P.train.adv_weight == 1e-3 and P.crop == P.model.hr_size
     assert P.backbone in srgan.BACKBONES and P.eval_every <= P.pretrain.steps
+    assert P.gan_eval_every <= P.train.steps and P.content_weight > 0
