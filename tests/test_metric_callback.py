@@ -65,3 +65,15 @@ def test_a_tuple_of_names_needs_one_value_each():
         training.train_gan(G, D, x, TrainConfig(steps=1, batch_size=32), callbacks=[cb], progress=False)
     with pytest.raises(ValueError, match="name must be a metric's name or a tuple of names"):
         training.metric_callback(1, (), lambda run: ())
+
+
+def test_several_names_also_record_the_step_where_a_callback_stops_the_run():
+    G, D, x = setup()
+
+    def stop_at_6(run):
+        run.stop = run.step == 6
+
+    cb = training.metric_callback(4, ("plus", "minus"), lambda run: (run.step, -run.step))
+    run = training.train_gan(G, D, x, TrainConfig(steps=10, batch_size=32), callbacks=[stop_at_6, cb], progress=False)
+    assert run.step == 6
+    assert [(s, v) for s, _, v in run.history.metrics["minus"]] == [(4, -4.0), (6, -6.0)]

@@ -12,11 +12,12 @@ import os
 
 import torch
 
-from . import ch01, ch02, ch03, ch04, ch09
+from . import ch01, ch02, ch03, ch04, ch05, ch09
 from .ch01 import VanillaGANPreset
 from .ch02 import ConditionalGANPreset
 from .ch03 import WassersteinPreset
 from .ch04 import DCGANPreset
+from .ch05 import ProGANPreset
 from .ch09 import SRGANPreset
 
 PRESET_NAMES = ("tiny", "small", "full")
@@ -29,6 +30,7 @@ PRESETS = {
     "02_conditional_gan": ch02.PRESETS,
     "03_wasserstein_gan": ch03.PRESETS,
     "04_dcgan": ch04.PRESETS,
+    "05_progan": ch05.PRESETS,
     "09_srgan": ch09.PRESETS,
 }
 
@@ -52,5 +54,5 @@ def get_preset(chapter: str, name: str = "auto"):
     return PRESETS[chapter][resolve_preset(name)]
 
 
-__all__ = ["ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES", "SRGANPreset",
-           "VanillaGANPreset", "WassersteinPreset", "get_preset", "resolve_preset"]
+__all__ = ["ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES", "ProGANPreset",
+           "SRGANPreset", "VanillaGANPreset", "WassersteinPreset", "get_preset", "resolve_preset"]

@@ -119,6 +119,7 @@ class Run:
     state: dict[str, float] = field(default_factory=dict)
     transform_real: Callable[[Tensor], Tensor] | None = None   # applied to every real batch (ProGAN's fade)
     content_loss: Callable[[Tensor, Tensor], Tensor] | None = None  # G's non-adversarial loss (paired models)
+    stop: bool = False  # a callback sets it to end training after this step (e.g. `time_budget`); not saved
 
     @property
     def G(self) -> nn.Module:
@@ -154,7 +155,8 @@ def fit(run: Run, step_fn: Callable[[Run], dict[str, float]], steps: int, *,
     """Call `step_fn(run)` until `run.step == steps`; log, guard, call back and checkpoint.
 
     `before_step` callbacks run before each step (they see `run.step` = the number of steps done),
-    e.g. ProGAN's growth schedule setting the fade-in alpha; `callbacks` run after each step.
+    e.g. ProGAN's growth schedule setting the fade-in alpha; `callbacks` run after each step, and
+    one of them may end training early by setting `run.stop = True` (see `time_budget`).
     `progress=None` shows a progress bar unless $GAN_COURSE_PROGRESS is "0" (the course runner and
     the tests set it, so executed notebooks and their HTML keep no half-finished bars).
     """
@@ -167,7 +169,8 @@ def fit(run: Run, step_fn: Callable[[Run], dict[str, float]], steps: int, *,
     before_step, callbacks = list(before_step), list(callbacks)
     bar = tqdm(total=steps, initial=run.step, disable=not progress, leave=False, desc="training")
     started = time.perf_counter() - run.seconds
-    while run.step < steps:
+    run.stop = False
+    while run.step < steps and not run.stop:
         for callback in before_step:
             callback(run)
         values = step_fn(run)
@@ -261,11 +264,26 @@ def metric_callback(every: int, name: str | tuple[str, ...], fn: Callable[[Run],
         raise ValueError(f"name must be a metric's name or a tuple of names, got {name!r}")
 
     def callback(run: Run) -> None:
-        if run.step % every == 0 or run.step == getattr(run.config, "steps", None) or (first_step and run.step == 1):
+        if (run.step % every == 0 or run.step == getattr(run.config, "steps", None) or run.stop
+                or (first_step and run.step == 1)):
             values = fn(run)
             values = (values,) if isinstance(name, str) else tuple(values)
             if len(values) != len(names):
                 raise ValueError(f"the metric function returned {len(values)} values for the {len(names)} names {names}")
             for n, v in zip(names, values):
                 run.history.metrics.setdefault(n, []).append((run.step, run.seconds, float(v)))
+    return callback
+
+
+def time_budget(seconds: float) -> Callback:
+    """End training after the first step at which the run's wall time reaches `seconds` (evaluations
+    by callbacks included), to compare models at equal training time. Put it before the metric
+    callbacks in the list: they then record the last step too. Time is not reproducible, so a
+    budgeted run is not either: exact resume holds for runs that end at `steps`."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"seconds must be a finite number > 0 (the training time allowed), got {seconds!r}")
+
+    def callback(run: Run) -> None:
+        if run.seconds >= seconds:
+            run.stop = True
     return callback
