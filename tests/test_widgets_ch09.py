@@ -33,6 +33,13 @@ def test_every_control_changes_the_picture_and_values_repeat(view):
     changes_then_repeats(view, "y", 0.9)
 
 
+@pytest.mark.parametrize("name", ["x", "y"])
+def test_one_step_of_the_window_sliders_moves_the_window(view, name):
+    """A person moves a slider by one step (an arrow key): on 64 px images with a 32 px window that must show."""
+    control = view.controls[name]
+    changes_then_repeats(view, name, round(control.value + control.step, 4))
+
+
 def test_outputs_are_the_methods_on_the_held_out_images(view, test_set):
     assert torch.equal(view.outputs["original"][1], test_set.hr[1])
     assert torch.equal(view.outputs["bicubic"][0], data.bicubic_upscale(test_set.lr[0], 4))
