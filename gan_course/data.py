@@ -4,7 +4,8 @@
     points: ``x`` float32 [N, 2]                   (the 2D toy mixtures of chapters 01 and 03)
     labels: ``y`` int64 [N]                        (class, or mixture component for the toys)
 
-``load_dataset(name)`` is the entry point; ``DATASETS`` lists the names it knows.
+``load_dataset(name)`` is the entry point; ``DATASETS`` lists the names it knows. Super-resolution
+(chapter 09) takes (HR, LR) pairs instead: ``load_sr(name)``, names in ``SR_DATASETS``.
 
 Where the files come from (the design's data policy): the toy mixtures are generated and
 ``digits`` ships with scikit-learn, so both always work offline. MNIST and Fashion-MNIST are read
@@ -405,3 +406,255 @@ def load_dataset(
     size = img_size or DEFAULT_IMG_SIZE[name]
     x = pad(x, size) if fit == "pad" else resize(x, size)
     return Dataset(name, x.contiguous(), y, classes)
+
+
+# --------------------------------------------------------------------------------------------
+# Super-resolution pairs (chapter 09): high-resolution images and their bicubic downscales
+# --------------------------------------------------------------------------------------------
+# Not a `load_dataset` name: its items are (HR, LR) *pairs*, and whole test images differ in size,
+# so they do not fit a Dataset's x [N, C, H, W] + labels y [N]. `load_sr` has the same look-up and
+# download policy.
+
+SR_DATASETS = ("sr-natural", "folder", "stl10")
+SR_SCALES = (2, 4)
+
+# The colour photographs that ship inside scikit-image, split by image (never by patch), so that no
+# pixel of a test image is ever seen in training. The two views of the stereo motorcycle show the
+# same scene, so they stay together in the training split. Left out: retina and hubble_deep_field
+# (mostly flat black background), colorwheel and logo (synthetic), cat (another name for chelsea).
+SR_NATURAL = {
+    "train": ("astronaut", "rocket", "motorcycle_left", "motorcycle_right", "immunohistochemistry"),
+    "test": ("chelsea", "coffee"),
+}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+@dataclass
+class SRData:
+    """High-resolution images and their low-resolution inputs, in [-1, 1].
+
+    hr[i]: [C, H, W] with H, W multiples of `scale`; lr[i] = bicubic_downscale(hr[i], scale): [C, H/s, W/s].
+    `sources[i]` names the photo item i comes from. Training crops share one size and are held as
+    two tensors [N, C, H, W] (what the training loop takes, see `tensors()`); whole test images keep
+    their own sizes, in lists.
+    """
+
+    name: str
+    split: str
+    scale: int
+    hr: torch.Tensor | list[torch.Tensor]
+    lr: torch.Tensor | list[torch.Tensor]
+    sources: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.hr)
+
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(hr [N, C, H, W], lr [N, C, H/s, W/s]): the (target, source) pairs `train_gan` / `train_model` take."""
+        if isinstance(self.hr, torch.Tensor):
+            return self.hr, self.lr
+        sizes = {tuple(t.shape) for t in self.hr}
+        if len(sizes) > 1:
+            raise ValueError(f"these {len(self)} images have {len(sizes)} different sizes and cannot be stacked; "
+                             f"load random crops (crop=...) for training")
+        return torch.stack(self.hr), torch.stack(self.lr)
+
+    def centre_crop(self, side: int) -> SRData:
+        """The central side x side of every HR image, with its LR input made again by the same
+        `bicubic_downscale` (quick evaluations, e.g. the tiny preset)."""
+        if isinstance(side, bool) or not isinstance(side, int) or side < self.scale or side % self.scale:
+            raise ValueError(f"side must be a positive multiple of the scale {self.scale}, got {side!r}")
+        hr = []
+        for name, image in zip(self.sources, self.hr):
+            h, w = image.shape[-2:]
+            if min(h, w) < side:
+                raise ValueError(f"image {name!r} is {h}x{w}, smaller than the crop {side}x{side}: use a smaller crop")
+            top, left = (h - side) // 2, (w - side) // 2
+            hr.append(image[:, top:top + side, left:left + side].contiguous())
+        return SRData(self.name, self.split, self.scale, hr, [bicubic_downscale(t, self.scale) for t in hr],
+                      self.sources)
+
+    def __repr__(self) -> str:
+        sizes = sorted({"x".join(map(str, t.shape[1:])) for t in self.hr})
+        return (f"SRData({self.name!r}, {self.split}, x{self.scale}: {len(self)} HR images of "
+                f"{', '.join(sizes[:3])}{', ...' if len(sizes) > 3 else ''} from {len(set(self.sources))} photos)")
+
+
+def check_scale(scale) -> int:
+    if isinstance(scale, bool) or scale not in SR_SCALES:
+        raise ValueError(f"scale must be one of {SR_SCALES} (the upscaling factor), got {scale!r}")
+    return scale
+
+
+def bicubic_downscale(hr: torch.Tensor, scale: int) -> torch.Tensor:
+    """The one degradation of the chapter: an antialiased bicubic shrink by `scale` (as MATLAB's and
+    PIL's imresize), on [C, H, W] or [N, C, H, W] images in [-1, 1] with H, W multiples of `scale`.
+    The same function makes the training inputs and the test inputs."""
+    check_scale(scale)
+    h, w = hr.shape[-2:]
+    if h % scale or w % scale:
+        raise ValueError(f"the HR side {h}x{w} must be a multiple of the scale {scale}: crop it first "
+                         f"(e.g. hr[..., :{h - h % scale}, :{w - w % scale}])")
+    batch = hr if hr.dim() == 4 else hr[None]
+    lr = F.interpolate(batch, size=(h // scale, w // scale), mode="bicubic", align_corners=False, antialias=True)
+    lr = lr.clamp(-1.0, 1.0)  # bicubic overshoots at edges
+    return lr if hr.dim() == 4 else lr[0]
+
+
+def bicubic_upscale(lr: torch.Tensor, scale: int) -> torch.Tensor:
+    """The baseline every super-resolution method must beat: bicubic enlargement by `scale`
+    (the same cubic kernel, a = -0.5, as `bicubic_downscale`), on [C, h, w] or [N, C, h, w]."""
+    check_scale(scale)
+    batch = lr if lr.dim() == 4 else lr[None]
+    h, w = batch.shape[-2:]
+    sr = F.interpolate(batch, size=(h * scale, w * scale), mode="bicubic", align_corners=False, antialias=True)
+    sr = sr.clamp(-1.0, 1.0)
+    return sr if lr.dim() == 4 else sr[0]
+
+
+def _rgb(image: np.ndarray, name: str) -> torch.Tensor:
+    """uint8 [H, W, 3] (or RGBA) -> float32 [3, H, W] in [-1, 1]; grey images are an error."""
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(f"{name} is not a colour image (shape {image.shape}); super-resolution here is for "
+                         f"RGB images [H, W, 3]")
+    return _to_float(torch.from_numpy(np.array(image[..., :3])).permute(2, 0, 1))  # a writable copy
+
+
+def _skimage_photos(names) -> dict[str, torch.Tensor]:
+    import skimage.data
+
+    photos = {}
+    for name in names:
+        if name.startswith("motorcycle_"):
+            left, right, _ = skimage.data.stereo_motorcycle()
+            image = left if name == "motorcycle_left" else right
+        else:
+            image = getattr(skimage.data, name)()
+        photos[name] = _rgb(image, name)
+    return photos
+
+
+def _folder_photos(root, split: str) -> dict[str, torch.Tensor]:
+    """Images in root/train and root/test, or, without those sub-folders, every 5th file (sorted) held out."""
+    from PIL import Image
+
+    if root is None:
+        raise ValueError("the 'folder' data set needs root= (a folder of PNG/JPEG photos, optionally with "
+                         "train/ and test/ sub-folders)")
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetNotFound(f"{root.absolute()} is not a folder of images")
+    parts = {"train": ["train"], "test": ["test"], "all": ["train", "test"]}[split]
+    if all((root / p).is_dir() for p in ("train", "test")):
+        files = sorted(f for p in parts for f in (root / p).iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+    else:
+        every = sorted(f for f in root.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        keep = {"train": lambda i: i % 5 != 4, "test": lambda i: i % 5 == 4, "all": lambda i: True}[split]
+        files = [f for i, f in enumerate(every) if keep(i)]
+    if not files:
+        raise DatasetNotFound(f"no {split} images ({', '.join(IMAGE_SUFFIXES)}) in {root.absolute()}")
+    return {f.name: _rgb(np.asarray(Image.open(f).convert("RGB")), f.name) for f in files}
+
+
+def _stl10_photos(split: str, root, download: bool, limit) -> dict[str, torch.Tensor]:
+    """STL-10's 96x96 photos (SRGAN's crop size) through torchvision: its 5,000 "train" and 8,000 "test"
+    images (the 100,000 "unlabeled" ones would take 11 GB as floats)."""
+    bases = [Path(root)] if root is not None else [Path("data")]
+    if root is None and os.environ.get(ENV_VAR):
+        bases.append(Path(os.environ[ENV_VAR]))
+    bases = [d for b in bases for d in (b, b / "stl10")]
+    folder = next((b for b in bases if (b / "stl10_binary").is_dir()), None)
+    if folder is None and not download:
+        raise DatasetNotFound("stl10 was not found. Searched:\n" + "\n".join(f"  - {(b / 'stl10_binary').absolute()}"
+                              for b in bases) + "\nTo get it (2.6 GB, needs internet): load_sr('stl10', download=True)")
+    import torchvision  # slow to import; only needed past this point
+
+    photos = {}
+    for part in {"train": ["train"], "test": ["test"], "all": ["train", "test"]}[split]:
+        images = torchvision.datasets.STL10(str(folder or bases[0]), split=part, download=download).data  # [N, 3, 96, 96]
+        photos.update({f"{part}-{i}": _to_float(torch.from_numpy(im)) for i, im in enumerate(images[:limit])})
+    return photos
+
+
+def _random_crops(photos: dict[str, torch.Tensor], crop: int, n_crops: int, flips: bool, seed: int):
+    """n_crops HR crops of side `crop`: a photo drawn in proportion to its area, a uniform position in
+    it, and a horizontal flip with probability 1/2, all from one seeded generator."""
+    names = list(photos)
+    for name, image in photos.items():
+        if min(image.shape[-2:]) < crop:
+            raise ValueError(f"image {name!r} is {image.shape[-2]}x{image.shape[-1]}, smaller than the crop "
+                             f"{crop}x{crop}: use a smaller crop")
+    g = torch.Generator().manual_seed(seed)
+    areas = torch.tensor([float(photos[n].shape[-2] * photos[n].shape[-1]) for n in names])
+    picks = torch.multinomial(areas / areas.sum(), n_crops, replacement=True, generator=g)
+    u = torch.rand(n_crops, 3, generator=g)  # (top, left, flip) of each crop, uniform in [0, 1)
+    crops = torch.empty(n_crops, photos[names[0]].shape[0], crop, crop)
+    sources = []
+    for i, (k, (top, left, flip)) in enumerate(zip(picks.tolist(), u.tolist())):
+        image = photos[names[k]]
+        top, left = int(top * (image.shape[-2] - crop + 1)), int(left * (image.shape[-1] - crop + 1))
+        patch = image[:, top:top + crop, left:left + crop]
+        crops[i] = patch.flip(-1) if flips and flip < 0.5 else patch
+        sources.append(names[k])
+    return crops, sources
+
+
+def load_sr(
+    name: str = "sr-natural",
+    *,
+    split: str = "train",
+    scale: int = 4,
+    crop: int | None = None,
+    n_crops: int = 1000,
+    flips: bool = True,
+    seed: int = 0,
+    root: str | os.PathLike | None = None,
+    download: bool = False,
+    limit: int | None = None,
+) -> SRData:
+    """High-resolution images and their bicubic low-resolution inputs, for super-resolution.
+
+    name:    "sr-natural": the colour photos inside scikit-image (always offline), split by image:
+             train = astronaut, rocket, motorcycle (left and right view), immunohistochemistry;
+             test = chelsea, coffee (see SR_NATURAL);
+             "folder": your own photos in `root` (root/train and root/test, or every 5th file held out);
+             "stl10": STL-10's 96x96 photos through torchvision (its train and test splits), looked
+             up in root, ./data, $GAN_COURSE_DATA, and downloaded only with download=True.
+    split:   "train", "test" or "all"
+    scale:   2 or 4; LR = bicubic_downscale(HR, scale), the same at train and test time
+    crop:    None: whole images, cropped (top-left) to a multiple of `scale` (evaluation);
+             an int (a multiple of `scale`): `n_crops` random crops of crop x crop (training), drawn
+             once from `seed` with random horizontal flips (`flips`)
+    limit:   use only the first `limit` images of the split
+    """
+    if name not in SR_DATASETS:
+        raise ValueError(f"unknown super-resolution data set {name!r}; valid: {', '.join(SR_DATASETS)}")
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
+    check_scale(scale)
+    if crop is not None:
+        if isinstance(crop, bool) or not isinstance(crop, int) or crop < scale or crop % scale:
+            raise ValueError(f"crop must be a positive multiple of the scale {scale} (e.g. {8 * scale}), got {crop!r}")
+        if isinstance(n_crops, bool) or not isinstance(n_crops, int) or n_crops < 1:
+            raise ValueError(f"n_crops must be a positive int, got {n_crops!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    if name == "sr-natural":
+        if root is not None:
+            raise ValueError("sr-natural ships inside scikit-image, so root= does not apply to it; "
+                             "for your own photos use load_sr('folder', root=...)")
+        names = SR_NATURAL["train"] + SR_NATURAL["test"] if split == "all" else SR_NATURAL[split]
+        photos = _skimage_photos(names[:limit])
+    elif name == "folder":
+        photos = dict(list(_folder_photos(root, split).items())[:limit])
+    else:
+        photos = _stl10_photos(split, root, download, limit)
+
+    if crop is None:  # whole images, trimmed to a multiple of the scale
+        hr = [p[:, :p.shape[-2] - p.shape[-2] % scale, :p.shape[-1] - p.shape[-1] % scale].contiguous()
+              for p in photos.values()]
+        sources = list(photos)
+    else:
+        hr, sources = _random_crops(photos, crop, n_crops, flips, seed)
+    lr = bicubic_downscale(hr, scale) if crop is not None else [bicubic_downscale(h, scale) for h in hr]
+    return SRData(name, split, scale, hr, lr, tuple(sources))

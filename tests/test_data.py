@@ -255,3 +255,131 @@ def test_pad_keeps_pixels_and_centres_them():
         load_dataset("digits", img_size=6, fit="pad")
     with pytest.raises(ValueError, match="unknown fit 'crop'; valid: resize, pad"):
         load_dataset("digits", fit="crop")
+
+
+# ---------------------------------------------------------------- super-resolution pairs (chapter 09)
+
+@pytest.fixture(scope="module")
+def sr_test():
+    return data.load_sr(split="test")
+
+
+def test_sr_split_is_by_image(sr_test):
+    train = data.load_sr(split="train", crop=32, n_crops=200)
+    assert set(sr_test.sources) == set(data.SR_NATURAL["test"]) == {"chelsea", "coffee"}
+    assert set(train.sources) <= set(data.SR_NATURAL["train"]) and not set(train.sources) & set(sr_test.sources)
+    assert len(set(train.sources)) == len(data.SR_NATURAL["train"])  # 200 crops reach every training photo
+    everything = data.load_sr(split="all")
+    assert everything.sources == data.SR_NATURAL["train"] + data.SR_NATURAL["test"]
+
+
+def test_sr_test_images_are_whole_and_cropped_to_a_multiple_of_the_scale(sr_test):
+    import skimage.data
+
+    chelsea = skimage.data.chelsea()  # 300 x 451
+    assert sr_test.hr[0].shape == (3, 300, 448) and sr_test.lr[0].shape == (3, 75, 112)
+    want = torch.from_numpy(chelsea[:300, :448]).permute(2, 0, 1).float() / 127.5 - 1
+    assert torch.equal(sr_test.hr[0], want)
+    assert torch.equal(sr_test.lr[1], data.bicubic_downscale(sr_test.hr[1], 4))  # the one degradation
+    x2 = data.load_sr(split="test", scale=2, limit=1)
+    assert x2.hr[0].shape == (3, 300, 450) and x2.lr[0].shape == (3, 150, 225)
+    with pytest.raises(ValueError, match="different sizes and cannot be stacked"):
+        sr_test.tensors()
+
+
+def test_sr_training_crops_come_from_their_photo_flipped_or_not():
+    train = data.load_sr(split="train", crop=24, n_crops=40, seed=3)
+    hr, lr = train.tensors()
+    assert hr.shape == (40, 3, 24, 24) and lr.shape == (40, 3, 6, 6) and hr.dtype == torch.float32
+    assert torch.equal(lr, data.bicubic_downscale(hr, 4))
+    photos = data._skimage_photos(data.SR_NATURAL["train"])
+    flipped = 0
+    for crop, source in zip(hr[:10], train.sources[:10]):
+        windows = photos[source].unfold(1, 24, 1).unfold(2, 24, 1)  # [3, H-23, W-23, 24, 24]
+        found = lambda c: ((windows - c[:, None, None]).abs().amax(dim=(0, 3, 4)) == 0).any()  # noqa: E731
+        plain, mirror = found(crop), found(crop.flip(-1))
+        assert plain or mirror
+        flipped += int(mirror and not plain)
+    assert 0 < flipped < 10
+    again, other = data.load_sr(split="train", crop=24, n_crops=40, seed=3), data.load_sr(split="train", crop=24, n_crops=40, seed=4)
+    assert torch.equal(again.hr, hr) and not torch.equal(other.hr, hr)
+
+
+def test_bicubic_downscale_matches_pil_and_keeps_constants():
+    from PIL import Image
+
+    g = torch.Generator().manual_seed(0)
+    small = torch.rand(3, 12, 16, generator=g)
+    hr = torch.nn.functional.interpolate(small[None], size=(48, 64), mode="bilinear")[0]  # a smooth image
+    hr_uint8 = (hr * 255).round().byte()
+    x = hr_uint8.float() / 127.5 - 1
+    ours = ((data.bicubic_downscale(x, 4) + 1) * 127.5).round()
+    pil = Image.fromarray(hr_uint8.permute(1, 2, 0).numpy()).resize((16, 12), Image.BICUBIC)
+    pil = torch.from_numpy(np.array(pil)).permute(2, 0, 1).float()
+    assert (ours - pil).abs().max() <= 1  # PIL's imresize to within one grey level
+    grey = torch.full((1, 3, 16, 16), 0.25)
+    assert torch.allclose(data.bicubic_downscale(grey, 4), torch.full((1, 3, 4, 4), 0.25))
+    assert torch.allclose(data.bicubic_upscale(grey[..., :4, :4], 4), grey)
+    assert data.bicubic_upscale(torch.zeros(3, 5, 7), 2).shape == (3, 10, 14)
+
+
+def test_centre_crop_makes_the_lr_again(sr_test):
+    crop = sr_test.centre_crop(64)
+    assert [tuple(t.shape) for t in crop.hr] == [(3, 64, 64)] * 2
+    assert torch.equal(crop.hr[0], sr_test.hr[0][:, 118:182, 192:256])
+    assert torch.equal(crop.lr[0], data.bicubic_downscale(crop.hr[0], 4))
+    with pytest.raises(ValueError, match="smaller than the crop 400x400"):
+        sr_test.centre_crop(400)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(name="div2k"), "valid: sr-natural, folder, stl10"),
+    (dict(scale=3), r"scale must be one of \(2, 4\)"),
+    (dict(scale=8), r"scale must be one of \(2, 4\)"),
+    (dict(crop=30), "crop must be a positive multiple of the scale 4"),
+    (dict(crop=512), "image 'rocket' is 427x640, smaller than the crop 512x512"),
+    (dict(split="val"), "valid splits: train, test, all"),
+    (dict(root="/tmp"), "root= does not apply"),
+    (dict(name="folder"), "needs root="),
+    (dict(crop=32, n_crops=0), "n_crops must be a positive int"),
+])
+def test_sr_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.load_sr(**kwargs)
+
+
+def test_sr_bicubic_errors():
+    with pytest.raises(ValueError, match="must be a multiple of the scale 4"):
+        data.bicubic_downscale(torch.zeros(3, 30, 32), 4)
+    with pytest.raises(ValueError, match=r"scale must be one of \(2, 4\)"):
+        data.bicubic_upscale(torch.zeros(3, 8, 8), 3)
+
+
+def test_sr_folder_of_photos(tmp_path):
+    from PIL import Image
+
+    g = np.random.default_rng(0)
+    for i in range(5):
+        Image.fromarray(g.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(tmp_path / f"photo{i}.png")
+    train, test = data.load_sr("folder", root=tmp_path), data.load_sr("folder", root=tmp_path, split="test")
+    assert train.sources == ("photo0.png", "photo1.png", "photo2.png", "photo3.png") and test.sources == ("photo4.png",)
+    assert test.hr[0].shape == (3, 40, 48)
+    Image.fromarray(g.integers(0, 255, (40, 48), dtype=np.uint8)).save(tmp_path / "grey.png")
+    (tmp_path / "train").mkdir()
+    (tmp_path / "test").mkdir()
+    Image.fromarray(g.integers(0, 255, (20, 20), dtype=np.uint8)).save(tmp_path / "test" / "grey.png")
+    Image.fromarray(g.integers(0, 255, (36, 36, 3), dtype=np.uint8)).save(tmp_path / "train" / "a.png")
+    assert data.load_sr("folder", root=tmp_path, crop=16, n_crops=3).sources == ("a.png",) * 3  # sub-folders win
+    assert data.load_sr("folder", root=tmp_path, split="test").hr[0].shape == (3, 20, 20)  # grey files become RGB
+    with pytest.raises(DatasetNotFound, match="not a folder of images"):
+        data.load_sr("folder", root=tmp_path / "missing")
+
+
+def test_a_grey_array_is_not_an_rgb_photo():
+    with pytest.raises(ValueError, match="coins is not a colour image"):
+        data._rgb(np.zeros((30, 40), dtype=np.uint8), "coins")
+
+
+def test_stl10_is_never_downloaded_offline(offline):
+    with pytest.raises(DatasetNotFound, match=r"stl10_binary[\s\S]*download=True"):
+        data.load_sr("stl10")

@@ -41,3 +41,39 @@ def test_metrics_survive_a_checkpoint_and_resume(tmp_path):
 def test_bad_every():
     with pytest.raises(ValueError, match="every must be an int >= 1"):
         training.metric_callback(0, "fid", lambda run: 0.0)
+
+
+def test_first_step_and_several_names_from_one_evaluation():
+    G, D, x = setup()
+    calls = []
+
+    def two_numbers(run):
+        calls.append(run.step)
+        return run.step, -run.step
+
+    cb = training.metric_callback(4, ("plus", "minus"), two_numbers, first_step=True)
+    run = training.train_gan(G, D, x, TrainConfig(steps=10, batch_size=32), callbacks=[cb], progress=False)
+    assert calls == [1, 4, 8, 10]  # one evaluation per recorded step, step 1 included
+    assert [(s, v) for s, _, v in run.history.metrics["plus"]] == [(1, 1.0), (4, 4.0), (8, 8.0), (10, 10.0)]
+    assert [v for _, _, v in run.history.metrics["minus"]] == [-1.0, -4.0, -8.0, -10.0]
+
+
+def test_a_tuple_of_names_needs_one_value_each():
+    G, D, x = setup()
+    cb = training.metric_callback(1, ("a", "b"), lambda run: (1.0,))
+    with pytest.raises(ValueError, match=r"returned 1 values for the 2 names"):
+        training.train_gan(G, D, x, TrainConfig(steps=1, batch_size=32), callbacks=[cb], progress=False)
+    with pytest.raises(ValueError, match="name must be a metric's name or a tuple of names"):
+        training.metric_callback(1, (), lambda run: ())
+
+
+def test_several_names_also_record_the_step_where_a_callback_stops_the_run():
+    G, D, x = setup()
+
+    def stop_at_6(run):
+        run.stop = run.step == 6
+
+    cb = training.metric_callback(4, ("plus", "minus"), lambda run: (run.step, -run.step))
+    run = training.train_gan(G, D, x, TrainConfig(steps=10, batch_size=32), callbacks=[stop_at_6, cb], progress=False)
+    assert run.step == 6
+    assert [(s, v) for s, _, v in run.history.metrics["minus"]] == [(4, -4.0), (6, -6.0)]

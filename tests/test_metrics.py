@@ -363,6 +363,78 @@ def test_class_accuracy_rejects_bad_input():
         class_accuracy(torch.zeros(2, 2), torch.tensor([0, 1]), 3)
 
 
+# ---------------------------------------------------------------- super-resolution: Y channel, shaved border
+
+def y_by_hand(x):
+    """BT.601 luma on 0..255 from [-1, 1] RGB, written independently (numpy, HWC), as the SR papers' code does."""
+    rgb = (x.permute(1, 2, 0).double().numpy() + 1) / 2
+    return rgb @ np.array([65.481, 128.553, 24.966]) + 16.0
+
+
+def test_rgb_to_y_of_black_white_and_a_primary():
+    black, white = torch.full((3, 2, 2), -1.0), torch.ones(3, 2, 2)
+    assert torch.allclose(metrics.rgb_to_y(black), torch.full((1, 2, 2), 16 / 255))   # Y = 16 of 255
+    assert torch.allclose(metrics.rgb_to_y(white), torch.full((1, 2, 2), 235 / 255))  # Y = 235 of 255
+    green = torch.tensor([-1.0, 1.0, -1.0]).view(3, 1, 1)
+    assert metrics.rgb_to_y(green).item() == pytest.approx((16 + 128.553) / 255)
+    with pytest.raises(ValueError, match=r"RGB images \[\.\.\., 3, H, W\]"):
+        metrics.rgb_to_y(torch.zeros(1, 1, 4, 4))
+
+
+def test_y_channel_psnr_of_a_grey_offset_by_hand():
+    x = torch.zeros(2, 3, 16, 16)
+    # +0.1 on every channel of [-1, 1] = +0.05 of [0, 1]: Y moves by 0.05 * (65.481 + 128.553 + 24.966) = 10.95 of 255
+    want = 10 * math.log10(255**2 / (0.05 * 219.0) ** 2)
+    assert psnr(x, x + 0.1, y_channel=True) == pytest.approx(want)
+    assert psnr(x, x + 0.1) == pytest.approx(10 * math.log10(4 / 0.01))  # plain RGB unchanged
+
+
+def test_shave_drops_the_border():
+    x = torch.zeros(1, 3, 20, 20)
+    y = x.clone()
+    y[..., :4, :] = 1.0  # an error only within 4 px of the top edge
+    assert psnr(x, y, shave=4) == math.inf and psnr(x, y, shave=3) < math.inf
+    inner = torch.rand(1, 3, 12, 12) * 0.2
+    y[..., 4:16, 4:16] += inner
+    assert psnr(x, y, shave=4) == pytest.approx(psnr(x[..., 4:16, 4:16], y[..., 4:16, 4:16]))
+    with pytest.raises(ValueError, match="leaves nothing"):
+        psnr(x, y, shave=10)
+    with pytest.raises(ValueError, match="shave must be an int >= 0"):
+        psnr(x, y, shave=-1)
+    with pytest.raises(ValueError, match=r"y_channel=True takes images in \[-1, 1\]"):
+        psnr(x, y, y_channel=True, data_range=1.0)
+
+
+def test_y_psnr_and_ssim_match_skimage_on_the_y_channel():
+    skm = pytest.importorskip("skimage.metrics")
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(3, 40, 36, generator=g) * 2 - 1
+    y = (x + 0.2 * torch.randn(x.shape, generator=g)).clamp(-1, 1)
+    s = 4
+    yx, yy = y_by_hand(x)[s:-s, s:-s], y_by_hand(y)[s:-s, s:-s]
+    assert psnr(x, y, y_channel=True, shave=s) == pytest.approx(skm.peak_signal_noise_ratio(yx, yy, data_range=255))
+    want = skm.structural_similarity(yx, yy, data_range=255, gaussian_weights=True, sigma=1.5,
+                                     use_sample_covariance=False)
+    assert ssim(x, y, y_channel=True, shave=s) == pytest.approx(want, abs=1e-4)
+
+
+def test_feature_distance_and_sr_scores():
+    x = torch.rand(3, 24, 24) * 2 - 1
+    double = lambda t: 2 * t  # noqa: E731 -- features phi(x) = 2x: distance = 4 * pixel MSE
+    assert metrics.feature_distance(x, x + 0.1, double) == pytest.approx(4 * 0.01)
+    assert metrics.feature_distance(x, x, double) == 0
+    hr = [x, torch.zeros(3, 32, 28)]
+    sr = [x + 0.1, torch.full((3, 32, 28), 0.2)]
+    scores = metrics.sr_scores(sr, hr, scale=4, extractor=double)
+    assert set(scores) == {"psnr", "ssim", "feature"}
+    assert scores["psnr"] == pytest.approx((psnr(sr[0], hr[0], y_channel=True, shave=4)
+                                            + psnr(sr[1], hr[1], y_channel=True, shave=4)) / 2)
+    assert scores["feature"] == pytest.approx((4 * 0.01 + 4 * 0.04) / 2)
+    assert "feature" not in metrics.sr_scores(sr, hr, scale=4)
+    with pytest.raises(ValueError, match="same length"):
+        metrics.sr_scores(sr, hr[:1], scale=4)
+
+
 def test_mode_coverage_reports_both_rules():
     centers = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
     samples = torch.cat([torch.zeros(97, 2), torch.tensor([[10.0, 0.0]]), torch.full((2, 2), 5.0)])  # 100 points

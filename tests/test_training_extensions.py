@@ -265,3 +265,29 @@ def test_fit_config_errors():
         FitConfig(lr=-1.0)
     with pytest.raises(ValueError, match="cfg must be a FitConfig"):
         training.train_model(nn.Linear(1, 1), lambda m, x, y: m(x).sum(), torch.zeros(4, 1), TrainConfig())
+
+
+def test_fit_config_lr_milestones_decay_the_learning_rate_and_resume_exactly(tmp_path):
+    x = torch.linspace(-1, 1, 64).unsqueeze(1)
+    seen = []
+
+    def mse(model, xb, yb):
+        return F.mse_loss(model(xb), 2 * xb)
+
+    def record(run):
+        seen.append(run.optimizers["model"].param_groups[0]["lr"])
+
+    cfg = FitConfig(steps=6, batch_size=16, lr=0.1, lr_milestones=(2, 4), lr_gamma=0.5)
+    runtime.seed_everything(0)
+    run = training.train_model(nn.Linear(1, 1), mse, x, cfg, y=x, callbacks=[record], progress=False)
+    assert seen == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])  # steps 0-1, 2-3, 4-5 (steps done before each)
+    ckpt = tmp_path / "m.pt"
+    runtime.seed_everything(0)
+    training.train_model(nn.Linear(1, 1), mse, x, FitConfig(steps=3, batch_size=16, lr=0.1, lr_milestones=(2, 4),
+                         lr_gamma=0.5), y=x, checkpoint_path=ckpt, checkpoint_every=3, progress=False)
+    resumed = training.train_model(nn.Linear(1, 1), mse, x, cfg, y=x, checkpoint_path=ckpt, resume=True, progress=False)
+    assert torch.equal(weights(resumed.model), weights(run.model))
+    with pytest.raises(ValueError, match="lr_gamma must be in"):
+        FitConfig(lr_gamma=2.0)
+    with pytest.raises(ValueError, match=r"lr_milestones\[i\] \(a step\) must be an int >= 1"):
+        FitConfig(lr_milestones=(0,))

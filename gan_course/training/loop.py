@@ -247,18 +247,31 @@ def resume_run(run: Run, path: str | Path) -> Run:
     return run
 
 
-def metric_callback(every: int, name: str, fn: Callable[[Run], float]) -> Callback:
+def metric_callback(every: int, name: str | tuple[str, ...], fn: Callable[[Run], Any], *,
+                    first_step: bool = False) -> Callback:
     """Every `every` steps and at the last one, record (step, seconds, fn(run)) in history.metrics[name].
 
     `seconds` is the run's wall time at that step (including earlier evaluations), so a metric can be
     plotted against steps or against time: `metric_callback(500, "fid", lambda run: metrics.fid(...))`.
+    One evaluation may give several numbers: with a tuple of names, `fn` returns one value per name
+    (e.g. ("psnr", "feature") of the same super-resolved images). `first_step=True` records after step 1
+    too, to see at once what the first updates did (SRGAN's first adversarial steps can wreck PSNR).
     """
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(f"every must be an int >= 1 (evaluate every k steps), got {every!r}")
+    names = (name,) if isinstance(name, str) else tuple(name)
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"name must be a metric's name or a tuple of names, got {name!r}")
 
     def callback(run: Run) -> None:
-        if run.step % every == 0 or run.step == getattr(run.config, "steps", None) or run.stop:
-            run.history.metrics.setdefault(name, []).append((run.step, run.seconds, float(fn(run))))
+        if (run.step % every == 0 or run.step == getattr(run.config, "steps", None) or run.stop
+                or (first_step and run.step == 1)):
+            values = fn(run)
+            values = (values,) if isinstance(name, str) else tuple(values)
+            if len(values) != len(names):
+                raise ValueError(f"the metric function returned {len(values)} values for the {len(names)} names {names}")
+            for n, v in zip(names, values):
+                run.history.metrics.setdefault(n, []).append((run.step, run.seconds, float(v)))
     return callback
 
 

@@ -30,11 +30,15 @@ class FitConfig:
     lr: float = 2e-4
     betas: tuple[float, float] = (0.9, 0.999)
     seed: int = 0                   # data order (weight init is seeded by the caller)
+    lr_milestones: tuple[int, ...] = ()  # step decay: lr * lr_gamma ** (milestones passed), e.g. (8000,)
+    lr_gamma: float = 0.1
 
     def __post_init__(self):
         checks.integer("steps", self.steps)
         checks.integer("batch_size", self.batch_size)
         checks.number("lr", self.lr, minimum=0)
+        self.lr_milestones = tuple(checks.integer("lr_milestones[i] (a step)", m) for m in self.lr_milestones)
+        checks.number("lr_gamma", self.lr_gamma, minimum=0, maximum=1)
         if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2):
             raise ValueError(f"betas must be a pair (beta1, beta2) of Adam's decay rates, got {self.betas!r}")
         for i, beta in enumerate(self.betas):
@@ -51,6 +55,10 @@ def supervised_step(loss_fn: LossFn) -> Callable[[Run], dict[str, float]]:
         out = loss_fn(run.model, x, y)
         loss, extras = out if isinstance(out, tuple) else (out, {})
         opt = run.optimizers["model"]
+        cfg = run.config
+        if cfg.lr_milestones:  # a pure function of the step: nothing more to checkpoint for an exact resume
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * cfg.lr_gamma ** sum(run.step >= m for m in cfg.lr_milestones)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

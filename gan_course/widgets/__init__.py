@@ -13,6 +13,7 @@ always give the same bytes. Chapters add their views (truncation, style mixing .
   wgan.py      disjoint supports, the comparison runs' explorer (chapter 03)
   progan.py    the fade-in alpha slider over a growing generator (chapter 05)
   biggan.py    class picker + truncation slider + new noise (chapter 06, conditional generators)
+  srgan.py     wipe/compare of super-resolution methods on held-out images (chapter 09)
   vqvae.py     code editor, sampling from the prior over codes (chapter 10, VQ-VAE)
 """
 from .biggan import truncation_explorer
@@ -20,9 +21,11 @@ from .classes import class_blend, class_interpolation, class_picker
 from .core import ImageView, display_size, grid_picture, snapshot_player, stack_pictures
 from .latent import interpolation, latent_sliders, vector_arithmetic
 from .progan import alpha_slider
+from .srgan import sr_compare
 from .vqvae import code_editor, prior_sampler
 from .wgan import disjoint_supports, toy_results_explorer
 
 __all__ = ["ImageView", "alpha_slider", "class_blend", "class_interpolation", "class_picker", "code_editor",
            "disjoint_supports", "display_size", "grid_picture", "interpolation", "latent_sliders", "prior_sampler",
-           "snapshot_player", "stack_pictures", "toy_results_explorer", "truncation_explorer", "vector_arithmetic"]
+           "snapshot_player", "sr_compare", "stack_pictures", "toy_results_explorer", "truncation_explorer",
+           "vector_arithmetic"]
