@@ -4,7 +4,7 @@ An explicit dict (not class names in strings) so an editor can jump straight to 
 """
 import dataclasses
 
-from . import conditional, dcgan, mlp, progan
+from . import conditional, dcgan, mlp, progan, stylegan
 
 MODELS = {
     "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
@@ -12,6 +12,7 @@ MODELS = {
     "conditional": (conditional.ConditionalConfig, conditional.ConditionalGenerator,
                     conditional.ConditionalDiscriminator),
     "progan": (progan.ProGANConfig, progan.Generator, progan.Discriminator),
+    "stylegan": (stylegan.StyleGANConfig, stylegan.Generator, stylegan.Discriminator),
 }
 
 
