@@ -12,12 +12,13 @@ import os
 
 import torch
 
-from . import ch01, ch02, ch03, ch04, ch05
+from . import ch01, ch02, ch03, ch04, ch05, ch07
 from .ch01 import VanillaGANPreset
 from .ch02 import ConditionalGANPreset
 from .ch03 import WassersteinPreset
 from .ch04 import DCGANPreset
 from .ch05 import ProGANPreset
+from .ch07 import StyleGANPreset
 
 PRESET_NAMES = ("tiny", "small", "full")
 ENV_VAR = "GAN_COURSE_PRESET"
@@ -30,6 +31,7 @@ PRESETS = {
     "03_wasserstein_gan": ch03.PRESETS,
     "04_dcgan": ch04.PRESETS,
     "05_progan": ch05.PRESETS,
+    "07_stylegan": ch07.PRESETS,
 }
 
 
@@ -53,4 +55,4 @@ def get_preset(chapter: str, name: str = "auto"):
 
 
 __all__ = ["ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES", "ProGANPreset",
-           "VanillaGANPreset", "WassersteinPreset", "get_preset", "resolve_preset"]
+           "StyleGANPreset", "VanillaGANPreset", "WassersteinPreset", "get_preset", "resolve_preset"]
