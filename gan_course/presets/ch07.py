@@ -52,8 +52,8 @@ def _stylegan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_s
 
 
 PRESETS = {
-    "tiny": _stylegan("digits", "resize", img_size=16, z_dim=32, fmap_base=64, fmap_max=16, steps=24,
-                      batch_size=16, lr=2e-3, ema_decay=0.9, fid_every=12, n_fid=256, n_ppl=64, n_noise=8,
+    "tiny": _stylegan("digits", "resize", img_size=16, z_dim=32, fmap_base=64, fmap_max=16, steps=16,
+                      batch_size=16, lr=2e-3, ema_decay=0.9, fid_every=8, n_fid=256, n_ppl=64, n_noise=8,
                       size_name="tiny"),
     "small": _stylegan("fashion-mnist", "pad", img_size=32, z_dim=128, fmap_base=256, fmap_max=64, steps=240,
                        batch_size=16, lr=1e-3, ema_decay=0.99, fid_every=60, n_fid=1000, n_ppl=500, n_noise=16,
