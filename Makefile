@@ -1,6 +1,7 @@
 # GAN Course — the two commands of the quickstart, plus the teacher's and maintainer's targets.
 #   make lab                      set up .venv on first use, then open JupyterLab on notebooks/
-#   make test                     set up .venv, then all unit tests + every notebook on the tiny preset
+#   make test                     set up .venv, then all unit tests + every notebook on the tiny preset (+ in a browser)
+#   make browser                  only the widgets in a real JupyterLab in headless Chromium (tests/browser)
 #   make course PRESET=small      execute every chapter into build/<preset>/ (ipynb + html) with a timing table
 #   make student                  write the student edition (solutions stubbed) into build/student/
 #   make weights                  retrain the small classifiers whose features the metrics use
@@ -10,12 +11,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PRESET ?= auto
+# Test processes: files are spread over JOBS workers (a notebook and its cells stay on one worker).
+JOBS   ?= 2
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup lab test unit notebooks course student weights clean
+.PHONY: help setup lab test unit notebooks browser course student weights clean
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,8p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]'
@@ -30,13 +33,17 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: $(STAMP)
-	GAN_COURSE_PRESET=tiny $(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -q
+	GAN_COURSE_PRESET=tiny $(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -q -n $(JOBS) --dist loadfile
 
 unit: $(STAMP)
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q --ignore=tests/browser
 
 notebooks: $(STAMP)
 	GAN_COURSE_PRESET=tiny $(PY) -m pytest --nbval-lax --nbval-current-env notebooks -q
+
+# Needs Debian's chromium and chromium-driver (skipped with a message without them); screenshots in build/browser/.
+browser: $(STAMP)
+	$(PY) -m pytest tests/browser -q
 
 course: $(STAMP)
 	$(PY) -m gan_course.course --preset $(PRESET)
@@ -47,6 +54,8 @@ student: $(STAMP)
 weights: $(STAMP)
 	$(PY) -m gan_course.classifier digits
 	$(PY) -m gan_course.classifier fashion-mnist
+	$(PY) -m gan_course.classifier digits --seed 1
+	$(PY) -m gan_course.classifier fashion-mnist --seed 1
 
 clean:
 	rm -rf build .pytest_cache

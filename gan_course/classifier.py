@@ -31,7 +31,8 @@ from . import __version__
 from .data import DATASETS, MIXTURES, load_dataset
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-SHIPPED = ("digits", "fashion-mnist")  # weights committed with the package
+SHIPPED = ("digits", "fashion-mnist")  # weights committed with the package ...
+SHIPPED_SEEDS = (0, 1)  # ... for two training seeds: a second classifier shows how much FID depends on it
 
 # Training settings of the shipped weights (and the defaults of `train_classifier`).
 TRAIN_DEFAULTS = {
@@ -206,18 +207,28 @@ def save_classifier(model: Classifier, path: str | os.PathLike, test_accuracy: f
     os.replace(tmp, path)  # a crash mid-save never leaves a half-written weights file
 
 
+def weights_path(dataset_name: str, seed: int = 0) -> Path:
+    """Where the shipped weights of the classifier trained with `seed` live."""
+    return WEIGHTS_DIR / (f"{dataset_name}_classifier.pt" if seed == 0 else f"{dataset_name}_classifier_seed{seed}.pt")
+
+
 def load_classifier(dataset_name: str, device: str = "cpu", *, path: str | os.PathLike | None = None,
-                    img_size: int | None = None) -> Classifier:
+                    img_size: int | None = None, seed: int = 0) -> Classifier:
     """Load the trained classifier for ``dataset_name`` (shipped: digits, fashion-mnist), in eval mode.
 
     ``img_size``: the side of the images you will give it, when it is not the classifier's own
     (e.g. 32 for Fashion-MNIST padded to 32x32): they are then resized to the native side. Without
     it, images of another size are an error.
+    ``seed``: which shipped classifier: 0 (the course's) or 1 (same network and data, another training
+    seed), to see how much a classifier-feature FID depends on the classifier.
     ``path`` reads another weights file instead of ``gan_course/weights/<name>_classifier.pt``.
     The returned model carries ``test_accuracy`` and ``train_settings`` from the file.
     """
     _check_name(dataset_name)
-    path = Path(path) if path is not None else WEIGHTS_DIR / f"{dataset_name}_classifier.pt"
+    if path is None and seed not in SHIPPED_SEEDS:
+        raise ValueError(f"classifiers ship for seeds {SHIPPED_SEEDS}, got seed={seed!r}; train another with "
+                         f"`python -m gan_course.classifier {dataset_name} --seed {seed} --out FILE` and pass path=FILE")
+    path = Path(path) if path is not None else weights_path(dataset_name, seed)
     if not path.is_file():
         raise FileNotFoundError(f"no classifier weights at {path}; train them with "
                                 f"`python -m gan_course.classifier {dataset_name}` "
@@ -247,14 +258,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--out", type=Path, help="weights file (default: gan_course/weights/<dataset>_classifier.pt)")
+    parser.add_argument("--out", type=Path, help="weights file (default: gan_course/weights/<dataset>_classifier[_seedN].pt)")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
     model, test_accuracy = train_classifier(args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                                             lr=args.lr, seed=args.seed, device=args.device, verbose=True)
     minutes = (time.perf_counter() - start) / 60
-    out = args.out or WEIGHTS_DIR / f"{args.dataset}_classifier.pt"
+    out = args.out or weights_path(args.dataset, args.seed)
     save_classifier(model, out, test_accuracy)
     print(f"{args.dataset}: test accuracy {test_accuracy:.4f} after {minutes:.1f} min; wrote {out}")
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import data, metrics, models, runtime, training
+from . import checks, data, metrics, models, runtime, training
 from .models.mlp import MLPConfig
 from .training import Run, TrainConfig
 
@@ -33,10 +33,11 @@ class ToyResult:
     seconds: float                      # wall time of training
     coverage: metrics.ModeCoverage      # on n_eval fresh samples after training
     run: Run                            # the run itself: G, D (the critic), history
+    n_eval: int = 2500                  # generated points behind `coverage`
 
 
 def coverage_callbacks(dataset: data.Dataset, every: int, n: int = 1000, seed: int = 12345):
-    """Two `metric_callback`s that log "modes" and "high_quality" during training, every `every` steps.
+    """`metric_callback`s that log "modes", "modes_any" and "high_quality" during training, every `every` steps.
 
     Both read one evaluation per step (cached), on the same fixed noise (`seed`) each time, so the
     curves show G improving and not the sampling noise.
@@ -51,17 +52,20 @@ def coverage_callbacks(dataset: data.Dataset, every: int, n: int = 1000, seed: i
         return cache[run.step]
 
     return [training.metric_callback(every, "modes", lambda run: coverage(run).modes),
+            training.metric_callback(every, "modes_any", lambda run: coverage(run).modes_any),
             training.metric_callback(every, "high_quality", lambda run: coverage(run).high_quality)]
 
 
 def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
                         datasets: Iterable[str] = ("ring8", "grid25"), seeds: Iterable[int] = (0,), *,
-                        n_eval: int = 2500, track_every: int = 0, device="cpu", verbose: bool = True) -> list[ToyResult]:
+                        steps: dict[str, int] | None = None, n_eval: int = 2500, track_every: int = 0,
+                        device="cpu", verbose: bool = True) -> list[ToyResult]:
     """Train every recipe in `methods` on every mixture for every seed; return the scored runs.
 
-    All recipes must share one step budget (`TrainConfig.steps`): the comparison is per generator
-    step, although the WGANs' critics take n_critic steps for each. `track_every` > 0 also logs mode
-    coverage during training (history.metrics["modes"] / ["high_quality"]).
+    All recipes must share one step budget (`TrainConfig.steps`, or `steps[mixture]` to give each
+    mixture its own): the comparison is per generator step, although the WGANs' critics take n_critic
+    steps for each. `track_every` > 0 also logs mode coverage during training
+    (history.metrics["modes"], ["modes_any"], ["high_quality"]).
     """
     if not methods:
         raise ValueError("methods is empty: give at least one name -> TrainConfig")
@@ -74,6 +78,13 @@ def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
             raise ValueError(f"unknown mixture {name!r}; valid: {', '.join(data.MIXTURES)}")
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed")
+    if steps is not None:
+        missing = [d for d in datasets if d not in steps]
+        if missing:
+            raise ValueError(f"steps gives no budget for {', '.join(missing)}; give one per mixture, e.g. "
+                             f"steps={{'ring8': 3000, 'grid25': 5000}}")
+        for d in datasets:
+            checks.integer(f"steps[{d!r}]", steps[d])
     if model.sample_shape != (2,):
         raise ValueError(f"the mixtures are 2D points: the model needs sample_shape=(2,), got {model.sample_shape}")
 
@@ -86,15 +97,36 @@ def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
                 G, D = models.build("mlp", **dataclasses.asdict(model))
                 callbacks = coverage_callbacks(ds, track_every) if track_every else []
                 start = time.perf_counter()
-                run = training.train_gan(G, D, ds.x, dataclasses.replace(cfg, seed=seed), device=device,
+                budget = cfg.steps if steps is None else steps[ds_name]
+                run = training.train_gan(G, D, ds.x, dataclasses.replace(cfg, seed=seed, steps=budget), device=device,
                                          callbacks=callbacks, progress=False)
                 seconds = time.perf_counter() - start
                 fake = training.sample(run.generator, n_eval, seed=seed + 1).cpu()
                 cov = metrics.mode_coverage(fake, ds.centers, ds.std)
-                results.append(ToyResult(method, ds_name, seed, cfg.steps, seconds, cov, run))
+                results.append(ToyResult(method, ds_name, seed, budget, seconds, cov, run, n_eval))
                 if verbose:
                     print(f"{ds_name:>7} seed {seed} {method:>12}: {cov} ({seconds:.1f} s)", flush=True)
     return results
+
+
+CHANCE = "chance (uniform cloud)"
+
+
+def chance_half_width(dataset: data.Dataset) -> float:
+    """The square a structureless cloud covers: one unit beyond the outermost mode centre
+    (grid25: [-5, 5]^2, ring8: [-3, 3]^2)."""
+    return float(dataset.centers.abs().max()) + 1.0
+
+
+def chance_results(results: list[ToyResult]) -> list[ToyResult]:
+    """For each (mixture, seed) of `results`: the score of a uniform cloud of the same size, as a
+    result of the pseudo-method CHANCE (no run: what "no learning at all" scores)."""
+    out = []
+    for ds_name, seed, n in dict.fromkeys((r.dataset, r.seed, r.n_eval) for r in results):
+        ds = data.load_dataset(ds_name, n_samples=10)  # only its centres and std are needed
+        cov = metrics.chance_coverage(ds.centers, ds.std, n, chance_half_width(ds), seed=seed)
+        out.append(ToyResult(CHANCE, ds_name, seed, 0, 0.0, cov, None, n))
+    return out
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -105,44 +137,56 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
 
 
 def summarize(results: list[ToyResult]) -> dict[tuple[str, str], dict[str, float]]:
-    """(method, dataset) -> mean and sample std over seeds of modes captured and % high quality."""
+    """(method, dataset) -> mean and sample std over seeds of modes captured (both rules) and % high quality."""
     groups: dict[tuple[str, str], list[ToyResult]] = {}
     for r in results:
         groups.setdefault((r.method, r.dataset), []).append(r)
     out = {}
     for key, rs in groups.items():
         modes = _mean_std([r.coverage.modes for r in rs])
+        modes_any = _mean_std([r.coverage.modes_any for r in rs])
         hq = _mean_std([100 * r.coverage.high_quality for r in rs])
-        out[key] = {"modes": modes[0], "modes_std": modes[1], "total_modes": rs[0].coverage.total_modes,
-                    "high_quality": hq[0], "high_quality_std": hq[1], "seeds": len(rs),
-                    "seconds": sum(r.seconds for r in rs) / len(rs)}
+        out[key] = {"modes": modes[0], "modes_std": modes[1], "modes_any": modes_any[0], "modes_any_std": modes_any[1],
+                    "total_modes": rs[0].coverage.total_modes, "high_quality": hq[0], "high_quality_std": hq[1],
+                    "seeds": len(rs), "seconds": sum(r.seconds for r in rs) / len(rs)}
     return out
 
 
-def coverage_table(results: list[ToyResult]) -> str:
-    """A Markdown table: one row per method, modes and % high-quality per mixture, mean ± std over seeds."""
+def coverage_table(results: list[ToyResult], chance: bool = True) -> str:
+    """A Markdown table: one row per method (and, with `chance`, one for a uniform cloud), with modes
+    captured under the course's rule and under the papers' one-sample rule, and % high-quality samples,
+    per mixture, mean ± sample std over seeds."""
     if not results:
         raise ValueError("no results to tabulate")
-    summary = summarize(results)
-    methods = list(dict.fromkeys(r.method for r in results))
+    rows_in = results + (chance_results(results) if chance else [])
+    summary = summarize(rows_in)
+    methods = list(dict.fromkeys(r.method for r in rows_in))
     datasets = list(dict.fromkeys(r.dataset for r in results))
 
     def fmt(mean, std, digits):
         return f"{mean:.{digits}f}" if math.isnan(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
-    head = "| method | " + " | ".join(f"{d}: modes | {d}: % high quality" for d in datasets) + " | s / run |"
-    rule = "|---|" + "---|---|" * len(datasets) + "---|"
+    head = "| method | " + " | ".join(f"{d}: modes | {d}: modes, >= 1 sample | {d}: % high quality"
+                                      for d in datasets) + " | s / run |"
+    rule = "|---|" + "---|---|---|" * len(datasets) + "---|"
     rows = [head, rule]
     for m in methods:
         cells = []
         for d in datasets:
             s = summary[(m, d)]
             cells += [f"{fmt(s['modes'], s['modes_std'], 1)} / {s['total_modes']}",
+                      f"{fmt(s['modes_any'], s['modes_any_std'], 1)} / {s['total_modes']}",
                       fmt(s["high_quality"], s["high_quality_std"], 1)]
         seconds = sum(summary[(m, d)]["seconds"] for d in datasets) / len(datasets)
-        rows.append(f"| {m} | " + " | ".join(cells) + f" | {seconds:.1f} |")
+        rows.append(f"| {m} | " + " | ".join(cells) + (" | – |" if m == CHANCE else f" | {seconds:.1f} |"))
     seeds = sorted({r.seed for r in results})
-    steps = results[0].steps
+    budgets = dict.fromkeys((r.dataset, r.steps) for r in results)
+    steps = (str(results[0].steps) if len({s for _, s in budgets}) == 1
+             else ", ".join(f"{s} on {d}" for d, s in budgets))
+    n = results[0].n_eval
     rows.append("")
-    rows.append(f"{len(seeds)} seed(s) {seeds}, {steps} generator steps each; mean ± sample std over seeds.")
+    rows.append(f"{len(seeds)} seed(s) {seeds}, {steps} generator steps each, {n} samples per score; mean ± sample "
+                f"std over seeds. *modes*: the course's rule (>= 0.8 % of the samples high-quality in the mode); "
+                f"*>= 1 sample*: the rule of PacGAN's and GDPP's code, which their published numbers use."
+                + (f" *{CHANCE}*: {n} points uniform over the square one unit beyond the outermost mode." if chance else ""))
     return "\n".join(rows)

@@ -105,3 +105,15 @@ def test_cuda_without_cuda_is_a_clear_error():
         pytest.skip("this machine has CUDA")
     with pytest.raises(ValueError, match="CUDA is not available"):
         load_classifier("digits", device="cuda")
+
+
+def test_second_classifiers_ship_and_differ_from_the_first():
+    from gan_course.data import load_dataset
+
+    first, second = load_classifier("digits"), load_classifier("digits", seed=1)
+    assert second.train_settings["seed"] == 1 and second.test_accuracy >= 0.95
+    x = load_dataset("digits", split="test").x[:50]
+    assert not torch.allclose(first.features(x), second.features(x))  # another network's view
+    assert (clf.WEIGHTS_DIR / "fashion-mnist_classifier_seed1.pt").stat().st_size < 1_000_000
+    with pytest.raises(ValueError, match=r"classifiers ship for seeds \(0, 1\), got seed=2"):
+        load_classifier("digits", seed=2)

@@ -26,11 +26,11 @@ def test_mode_coverage_samples_on_the_centres_capture_everything():
     cov = mode_coverage(RING8.repeat(10, 1), RING8, std=0.02)
     assert cov == ModeCoverage(modes=8, total_modes=8, high_quality=1.0, counts=(10,) * 8)
     assert cov.kl == pytest.approx(0.0)
-    assert str(cov) == "8/8 modes, 100.0% high-quality"
+    assert str(cov) == "8/8 modes (8 with >= 1 sample), 100.0% high-quality"
 
 
-def test_mode_coverage_hand_made_pacgan_case():
-    # 2,500 samples, so a mode needs 0.008 * 2500 = 20 high-quality samples to count.
+def test_mode_coverage_hand_made_case():
+    # 2,500 samples, so under the course's rule a mode needs 0.008 * 2500 = 20 high-quality samples to count.
     angle = torch.linspace(0, 2 * math.pi, 20)
     ring_of_20 = 0.059 * torch.stack([angle.cos(), angle.sin()], 1)  # just inside 3 std = 0.06
     parts = [RING8[0] + ring_of_20[:19]]  # mode 0: 19 samples, one short
@@ -41,7 +41,8 @@ def test_mode_coverage_hand_made_pacgan_case():
     assert cov.modes == 6 and cov.total_modes == 8
     assert cov.counts == (19, 20, 20, 20, 20, 20, 20, 0)
     assert cov.high_quality == pytest.approx(139 / 2500)
-    assert str(cov) == "6/8 modes, 5.6% high-quality"
+    assert cov.modes_any == 7  # the papers' rule: mode 0's 19 samples are plenty
+    assert str(cov) == "6/8 modes (7 with >= 1 sample), 5.6% high-quality"
     # min_fraction is the knob: 19 samples are enough once the bar is 0.0076 * 2500 = 19
     assert mode_coverage(torch.cat(parts), RING8, std=0.02, min_fraction=0.0076).modes == 7
 
@@ -360,3 +361,53 @@ def test_class_accuracy_rejects_bad_input():
         class_accuracy(torch.tensor([0, 1]), torch.tensor([0, 2]), 2)
     with pytest.raises(ValueError, match="num_classes=3"):
         class_accuracy(torch.zeros(2, 2), torch.tensor([0, 1]), 3)
+
+
+def test_mode_coverage_reports_both_rules():
+    centers = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    samples = torch.cat([torch.zeros(97, 2), torch.tensor([[10.0, 0.0]]), torch.full((2, 2), 5.0)])  # 100 points
+    cov = mode_coverage(samples, centers, std=0.1, min_fraction=0.05)  # the course's rule: >= 5 samples
+    assert cov.counts == (97, 1, 0)
+    assert cov.modes == 1 and cov.modes_any == 2   # one sample in mode 1 captures it only under the papers' rule
+    assert str(cov) == "1/3 modes (2 with >= 1 sample), 98.0% high-quality"
+
+
+def test_gaussian_blur_and_fid_calibration():
+    from gan_course.metrics import fid_calibration, gaussian_blur, place_on_scale, Calibration
+
+    x = torch.zeros(1, 1, 9, 9)
+    x[0, 0, 4, 4] = 1.0
+    blurred = gaussian_blur(x, 1.0)
+    assert blurred.sum().item() == pytest.approx(1.0, abs=1e-6)  # a normalised kernel keeps the mass
+    k = torch.exp(-torch.arange(-3.0, 4.0) ** 2 / 2)
+    k = k / k.sum()
+    assert torch.allclose(blurred[0, 0, 4, 1:8], k[3] * k, atol=1e-6)  # separable Gaussian, sigma 1
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        gaussian_blur(x, 0)
+
+    g = torch.Generator().manual_seed(0)
+    ref, real = torch.rand(300, 1, 8, 8, generator=g) * 2 - 1, torch.rand(300, 1, 8, 8, generator=g) * 2 - 1
+    extractor = lambda imgs: torch.cat([imgs.flatten(1)[:, :4], imgs.mean((1, 2, 3))[:, None]], 1)
+    rows = fid_calibration(ref, real, extractor, noise=(0.1, 0.5), blur=(1.0,))
+    assert [r.name for r in rows] == ["real", "noise sigma = 0.1", "noise sigma = 0.5", "blur sigma = 1 px"]
+    fids = {r.name: r.fid for r in rows}
+    assert fids["real"] < fids["noise sigma = 0.5"] and fids["real"] < fids["blur sigma = 1 px"]
+    table = [Calibration("real", 1.0), Calibration("noise", 10.0), Calibration("blur", 50.0)]
+    assert place_on_scale(5.0, table) == "between real (1.0) and noise (10.0)"
+    assert place_on_scale(0.5, table) == "below real (1.0)"
+    assert place_on_scale(80.0, table) == "above blur (50.0)"
+
+
+def test_chance_coverage_of_a_uniform_cloud_on_the_grid():
+    from gan_course.data import grid25
+    from gan_course.metrics import chance_coverage
+
+    grid = grid25(10)
+    scores = [chance_coverage(grid.centers, grid.std, 2500, 5.0, seed=s) for s in range(3)]
+    # each 3-std disk covers pi * 0.15^2 / 100 = 0.07 % of the square: ~1.8 of 2,500 points per mode, 1.8 % in all
+    for cov in scores:
+        assert cov.modes == 0                       # the course's rule: no mode reaches 20 samples
+        assert 17 <= cov.modes_any <= 24            # the papers' rule: most modes get a stray point
+        assert cov.high_quality == pytest.approx(25 * math.pi * 0.15 ** 2 / 100, abs=0.006)
+    with pytest.raises(ValueError, match="half_width must be > 0"):
+        chance_coverage(grid.centers, grid.std, 10, 0.0)

@@ -74,14 +74,15 @@ def test_plot_critic_and_snapshots_draw():
 
 def test_display_size_enlarges_small_pixel_pictures_by_a_whole_factor_and_shrinks_large_ones():
     assert widgets.display_size(412, 72) == (824, 144)            # x2: x3 would be wider than 900
-    assert widgets.display_size(100, 150) == (400, 600)           # x4: x5 would be taller than 600
+    assert widgets.display_size(100, 150) == (300, 450)           # x3: x4 would be taller than 480
     assert widgets.display_size(412, 72, enlarge=False) == (412, 72)  # a figure is shown as drawn
     assert widgets.display_size(1800, 300) == (900, 150)          # too wide: shrunk, same aspect ratio
-    assert widgets.display_size(900, 600) == (900, 600)
+    assert widgets.display_size(900, 480) == (900, 480)
+    assert widgets.display_size(900, 600) == (720, 480)
 
 
 def test_figures_are_drawn_to_fit_the_display_box():
-    for size, dpi in (((4, 4), 80), ((22.5, 3), 40), ((5, 10), 60)):
+    for size, dpi in (((4, 4), 80), ((22.5, 3), 40), ((5, 10), 48)):
         fig = plt.figure(figsize=size)
         assert widgets.core.figure_dpi(fig) == dpi
         assert widgets.core.png_size(viz.png_bytes(fig, dpi=dpi)) == (int(size[0] * dpi), int(size[1] * dpi))
@@ -91,7 +92,7 @@ def test_image_view_layout_for_a_laptop_screen():
     import ipywidgets as W
 
     sliders = {f"s{i}": W.IntSlider(value=0, min=0, max=3) for i in range(5)}
-    view = widgets.ImageView(lambda **v: np.full((10, 30), 40 * sum(v.values()), dtype=np.uint8), sliders, "five sliders")
+    view = widgets.ImageView(lambda **v: np.full((10, 30), 40 * sum(v.values()), dtype=np.uint8), sliders, "5 sliders")
     image = view.image
     assert widgets.core.png_size(image.value) == (30, 10)
     assert (image.layout.width, image.layout.height) == ("900px", "300px")  # x30: the pixels as sharp squares

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import wasserstein_distance
 
-from gan_course import divergences, presets, toy_benchmark, training, viz, widgets
+from gan_course import data, divergences, presets, toy_benchmark, training, viz, widgets
 from gan_course.models.mlp import MLPConfig
 from gan_course.training import TrainConfig
 
@@ -141,17 +141,30 @@ def test_bad_wgan_settings_are_clear_errors(kwargs, match):
 def test_preset_comparison_is_fair_and_follows_the_papers(name):
     P = presets.get_preset("03_wasserstein_gan", name)
     methods = P.toy_methods
-    assert set(methods) == {"vanilla (NS)", "WGAN (clip)", "WGAN-GP"}
-    assert len({cfg.steps for cfg in methods.values()}) == 1         # same generator-step budget
-    assert len({cfg.batch_size for cfg in methods.values()}) == 1
-    wgan, gp = methods["WGAN (clip)"], methods["WGAN-GP"]
-    assert (wgan.loss, wgan.optimizer, wgan.clip, wgan.n_critic, wgan.gp_lambda) == ("wasserstein", "rmsprop", 0.01, 5, 0)
-    assert (gp.loss, gp.optimizer, gp.betas, gp.gp_lambda, gp.n_critic, gp.clip) == ("wasserstein", "adam", (0.0, 0.9), 10.0, 5, 0)
+    assert set(methods) == ({"vanilla (NS)", "WGAN-GP"} | ({"WGAN (clip)"} if name != "small" else set()))
+    assert len({cfg.steps for cfg in methods.values()}) == 1         # same generator-step budget ...
+    assert set(P.toy_steps) == {"ring8", "grid25"}                   # ... per mixture
+    assert P.toy_model.z_dim == 2 and P.n_eval in (1000, 2500)
+    gp = methods["WGAN-GP"]
+    assert (gp.loss, gp.optimizer, gp.gp_lambda, gp.n_critic, gp.clip) == ("wasserstein", "adam", 1.0, 5, 0)
+    if "WGAN (clip)" in methods:
+        wgan = methods["WGAN (clip)"]
+        assert (wgan.loss, wgan.optimizer, wgan.clip, wgan.n_critic, wgan.gp_lambda, wgan.lr_d) == (
+            "wasserstein", "rmsprop", 0.01, 5, 0, 5e-5)
     assert methods["vanilla (NS)"].loss == "nonsaturating" and methods["vanilla (NS)"].n_critic == 1
     img = P.digits_train
     assert (img.lr_g, img.lr_d, img.betas, img.gp_lambda, img.n_critic) == (1e-4, 1e-4, (0.0, 0.9), 10.0, 5)
     assert len(P.seeds) == (1 if name == "tiny" else len(P.seeds)) and (name == "tiny" or len(P.seeds) >= 3)
     assert all(cfg.lr_g == 0 for cfg in {**P.shift_train, **P.capacity_train}.values())  # the demos train D only
+
+
+def test_per_mixture_budgets():
+    results = toy_benchmark.compare_on_mixtures(quick_methods(), SMALL, seeds=(0,), steps={"ring8": 2, "grid25": 3},
+                                                n_eval=100, verbose=False)
+    assert {(r.dataset, r.steps, r.run.step) for r in results} == {("ring8", 2, 2), ("grid25", 3, 3)}
+    assert "2 on ring8, 3 on grid25 generator steps each" in toy_benchmark.coverage_table(results)
+    with pytest.raises(ValueError, match="steps gives no budget for grid25"):
+        toy_benchmark.compare_on_mixtures(quick_methods(), SMALL, steps={"ring8": 2}, verbose=False)
 
 
 # --- The toy comparison -----------------------------------------------------------------------------------------
@@ -172,11 +185,26 @@ def test_compare_on_mixtures_runs_every_combination_and_tabulates():
     r = results[0]
     assert r.run.step == 3 and [s for s, _, _ in r.run.history.metrics["modes"]] == [2, 3]
     table = toy_benchmark.coverage_table(results)
-    assert all(m in table for m in quick_methods()) and "± " in table and "2 seed(s) [0, 1], 3 generator steps" in table
+    assert all(m in table for m in quick_methods()) and "± " in table
+    assert "2 seed(s) [0, 1], 3 generator steps each, 200 samples per score" in table
+    assert "ring8: modes, >= 1 sample" in table and "| chance (uniform cloud) |" in table
     summary = toy_benchmark.summarize(results)
     ring = [x.coverage.high_quality * 100 for x in results if x.method == "WGAN-GP" and x.dataset == "ring8"]
     assert summary[("WGAN-GP", "ring8")]["high_quality"] == pytest.approx(np.mean(ring))
     assert summary[("WGAN-GP", "ring8")]["high_quality_std"] == pytest.approx(np.std(ring, ddof=1))
+    any_rule = [x.coverage.modes_any for x in results if x.method == "WGAN-GP" and x.dataset == "ring8"]
+    assert summary[("WGAN-GP", "ring8")]["modes_any"] == pytest.approx(np.mean(any_rule))
+
+
+def test_chance_row_is_a_uniform_cloud_over_the_square_beyond_the_modes():
+    results = toy_benchmark.compare_on_mixtures(quick_methods(1), SMALL, seeds=(0, 1), n_eval=2500, verbose=False)
+    chance = toy_benchmark.chance_results(results)
+    assert [(r.method, r.dataset, r.seed) for r in chance] == [
+        (toy_benchmark.CHANCE, d, s) for d in ("ring8", "grid25") for s in (0, 1)]
+    grid = next(r for r in chance if r.dataset == "grid25")
+    assert grid.coverage.modes == 0 and grid.coverage.modes_any >= 15  # no learning: 0 by the course's rule
+    assert toy_benchmark.chance_half_width(data.load_dataset("grid25", n_samples=10)) == 5.0
+    assert "chance" not in toy_benchmark.coverage_table(results, chance=False)
 
 
 def test_same_seed_same_initial_weights_for_every_method():

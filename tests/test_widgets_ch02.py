@@ -106,8 +106,8 @@ def test_a_generator_whose_classes_look_alike_is_named_and_the_labels_effect_mag
     assert view.class_spread < widgets.classes.ALIKE
     assert "barely learned its classes" in view.title.value and "what the label changes" in view.title.value
     samples, change = view.render(label=0), view.render(label=1)
-    top = widgets.grid_picture(training.sample(alike, 4, z=torch.randn(4, 5, generator=torch.Generator().manual_seed(0)),
-                                               labels=torch.zeros(4, dtype=torch.long)), nrow=4)
+    z = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
+    top = widgets.grid_picture(training.sample(alike, 4, z=z, labels=torch.zeros(4, dtype=torch.long)), nrow=4)
     assert np.array_equal(samples[:len(top)], top)  # the samples on top, as without the note
     below = slice(len(top) + 12, None)  # after the gap: what the label changes, magnified
     label_effect = np.abs(samples[below].astype(int) - change[below].astype(int)).mean()

@@ -6,6 +6,7 @@ from torch import nn
 
 from gan_course import models, runtime, widgets
 from gan_course.models import progan
+from test_widgets_ch04 import changes_then_repeats  # set a control: new picture; set it back: the old bytes
 
 
 @pytest.fixture(scope="module")
@@ -14,19 +15,6 @@ def G():
     G, _ = models.build("progan", img_size=16, z_dim=8, fmap_base=128, fmap_max=16)
     G.set_growth(2, 0.7)
     return G.eval()
-
-
-def changes_then_repeats(view, name, new_value):
-    control = view.controls[name]
-    old_value, before = control.value, bytes(view.image.value)
-    assert before.startswith(b"\x89PNG")
-    control.value = new_value
-    after = bytes(view.image.value)
-    assert after != before, f"changing {name} did not change the image"
-    control.value = new_value
-    assert bytes(view.image.value) == after
-    control.value = old_value
-    assert bytes(view.image.value) == before
 
 
 def test_alpha_slider(G):

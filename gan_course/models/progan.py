@@ -223,7 +223,7 @@ def plain_init_(module: nn.Module) -> nn.Module:
 
     The network computes exactly what it did before; only the training dynamics change: an Adam step
     now moves every weight by about lr whatever its scale, so layers with a large fan_in (small
-    weights) learn relatively faster than the others. The paper's ablation (table 1, row d)."""
+    weights) learn relatively faster than the others. The paper adds the trick in table 1, row (f)."""
     for m in module.modules():
         if isinstance(m, (EqualizedLinear, EqualizedConv2d)) and m.scale != 1.0:
             m.weight.data.mul_(m.scale)

@@ -33,7 +33,7 @@ def _conditional(digit_steps, fashion_steps, n_per_class, batch_size=128, fashio
 
 
 PRESETS = {
-    "tiny": _conditional(digit_steps=100, fashion_steps=0, n_per_class=50, batch_size=64),
+    "tiny": _conditional(digit_steps=300, fashion_steps=0, n_per_class=50, batch_size=64),
     "small": _conditional(digit_steps=3000, fashion_steps=4000, n_per_class=200),
     "full": _conditional(digit_steps=10000, fashion_steps=30000, n_per_class=1000),
 }

@@ -14,8 +14,9 @@ import numpy as np
 from .. import viz
 
 
-# A laptop screen shows the controls and the picture together when the picture fits in this box.
-MAX_WIDTH, MAX_HEIGHT = 900, 600  # px
+# The picture's box: with its title and a few rows of controls above it, a view stays within about
+# 900 x 600 px, so that a laptop screen shows the controls and the picture together.
+MAX_WIDTH, MAX_HEIGHT = 900, 480  # px
 FIGURE_DPI = 80  # matplotlib views; fewer dots per inch for a figure too large to fit the box at 80
 # The browser smooths an enlarged image into a blur unless told to keep its pixels square.
 PIXELATED = "gan-course-pixelated"
@@ -61,7 +62,8 @@ class ImageView:
         self.render_fn, self.controls, self.extras = render, controls, tuple(extras)  # extras: shown, not rendered
         # flex-start: a box's children are stretched to its full width otherwise, blurring the picture
         self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start", object_fit="contain"))
-        heading = (f"<b>{title}</b>" if title else "") + (f"<br><small>{note}</small>" if note else "")
+        note_html = f"<div style='line-height: 1.3; font-size: 90%'>{note}</div>" if note else ""
+        heading = (f"<b>{title}</b>" if title else "") + note_html
         self.title = W.HTML(heading) if heading else None
         self.style = W.HTML(STYLE, layout=W.Layout(display="none"))  # a <style> applies while hidden
         for control in controls.values():
