@@ -66,13 +66,17 @@ def test_noise_explorer(G):
     view = widgets.noise_explorer(G, n_samples=2, n_draws=3)
     changes_then_repeats(view, "noise_seed", 4)
     changes_then_repeats(view, "seed", 2)
-    changes_then_repeats(view, "layers", (0, 1))
+    changes_then_repeats(view, "noise_5", False)
+    assert [name for name in view.controls if name.startswith("noise_") and name != "noise_seed"] == \
+        [f"noise_{k}" for k in range(len(G.synthesis.noise_sizes))]
     before = view.controls["noise_seed"].value
     view.extras[0].click()                                                  # the resample button
     assert view.controls["noise_seed"].value == before + 1
-    off = view.render(layers=())
+    all_off = {f"noise_{k}": False for k in range(len(G.synthesis.noise_sizes))}
+    off = view.render(**all_off)
     assert all((tile(off, 1, i) == 0).all() for i in range(2))              # no noise: a black std map
-    assert (tile(view.render(layers=(len(G.synthesis.noise_sizes) - 1,)), 1, 0) > 0).any()
+    assert (tile(view.render(**{**all_off, "noise_5": True}), 1, 0) > 0).any()
+    assert (view.render(**all_off, noise_seed=9) != off).any()                # the noise map row shows the draw
 
 
 def test_bad_input(G):

@@ -110,9 +110,10 @@ def truncation(G, *, psi: float = 0.7, cutoff: int | None = None, seed: int = 0,
 
 def noise_explorer(G, *, seed: int = 0, noise_seed: int = 0, n_samples: int = 4, n_draws: int = 8, scale: int = 3,
                    title: str = "Noise inputs: the same w, the noise switched on layer by layer"):
-    """Controls: the seed of the w's, the noise draw (the button draws a new one) and the layers whose
-    noise input is on. Top: the images; below: each image's per-pixel standard deviation over `n_draws`
-    noise draws on the chosen layers (white: the pixels that the noise moves most; black: none)."""
+    """Controls: the seed of the w's, the noise draw (the button draws a new one) and one checkbox per
+    layer, `noise_k`, that switches layer k's noise input on or off. Top: the images; middle: each image's
+    per-pixel standard deviation over `n_draws` noise draws on the chosen layers (white: the pixels that
+    the noise moves most; black: none); bottom: the noise draw's map for the finest layer, N(0, 1) / 3."""
     import ipywidgets as W
     import torch
 
@@ -125,23 +126,27 @@ def noise_explorer(G, *, seed: int = 0, noise_seed: int = 0, n_samples: int = 4,
     controls = {
         "seed": W.IntSlider(value=seed, min=0, max=999, description="w seed", continuous_update=False),
         "noise_seed": W.IntSlider(value=noise_seed, min=0, max=10**6, description="noise draw", continuous_update=False),
-        "layers": W.SelectMultiple(options=[(f"{k}: {s}x{s}", k) for k, s in enumerate(sides)],
-                                   value=tuple(range(len(sides))), description="noise on", rows=min(len(sides), 6)),
+        **{f"noise_{k}": W.Checkbox(value=True, description=f"noise {k} ({s}x{s})", indent=False,
+                                    layout=W.Layout(width="auto")) for k, s in enumerate(sides)},
     }
     resample = W.Button(description="resample noise")
     resample.on_click(lambda _: setattr(controls["noise_seed"], "value", controls["noise_seed"].value + 1))
 
     def with_noise(ws, layers, noise_seed):
         maps = stylegan.noise_inputs(sides, len(ws), seed=noise_seed)
-        return synthesize(G, ws, [m if k in layers else None for k, m in enumerate(maps)])
+        return synthesize(G, ws, [m if k in layers else None for k, m in enumerate(maps)]), maps[-1]
 
-    def render(seed: int, noise_seed: int, layers):
+    def render(seed: int, noise_seed: int, **switches):
+        layers = {k for k in range(len(sides)) if switches[f"noise_{k}"]}
         ws = styles(G, seed, n_samples)
-        draws = torch.stack([with_noise(ws, layers, noise_seed + 1000 * d) for d in range(n_draws)])  # [D, n, C, H, W]
+        draws = torch.stack([with_noise(ws, layers, noise_seed + 1000 * d)[0] for d in range(n_draws)])  # [D, n, C, H, W]
         std = draws.std(dim=0).mean(dim=1, keepdim=True)                        # [n, 1, H, W]
         std_map = std / std.amax().clamp_min(1e-8) * 2 - 1                      # 0 -> black, the largest -> white
-        return stack_pictures([grid_picture(with_noise(ws, layers, noise_seed), nrow=n_samples, scale=scale),
-                               grid_picture(std_map, nrow=n_samples, scale=scale)])
+        images, finest_noise = with_noise(ws, layers, noise_seed)
+        return stack_pictures([grid_picture(images, nrow=n_samples, scale=scale),
+                               grid_picture(std_map, nrow=n_samples, scale=scale),
+                               grid_picture(finest_noise / 3, nrow=n_samples, scale=scale)])
 
     return ImageView(render, controls, title, extras=(resample,),
-                     note=f"bottom: per-pixel std over {n_draws} noise draws, scaled to the largest (white)")
+                     note=f"rows: the images; per-pixel std over {n_draws} noise draws (white: the largest); "
+                          f"the finest layer's noise map of this draw")
