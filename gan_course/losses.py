@@ -173,3 +173,26 @@ def orthogonal_penalty(module: nn.Module, beta: float = 1e-4) -> Tensor:
     if total is None:
         raise ValueError(f"{type(module).__name__} has no weight matrices to regularise")
     return beta * total
+
+
+# --- Chapter 10: feature (perceptual) loss -----------------------------------------------------------
+def feature_loss(blocks, fake: Tensor, real: Tensor) -> Tensor:
+    """Mean over the blocks of MSE(phi_l(fake), phi_l(real)), phi_l = the output of blocks[0..l] in turn.
+
+    A perceptual loss (Johnson et al., arXiv:1603.08155; VQGAN's uses LPIPS, arXiv:2012.09841): images
+    compared through a frozen network's feature maps, which care about edges and textures where pixel MSE
+    is satisfied by a blur. `blocks` is a sequence of modules applied one after another (e.g. the conv
+    blocks of a classifier); freeze them (`requires_grad_(False)`, eval mode): gradients reach `fake` only.
+    """
+    blocks = list(blocks)
+    if not blocks:
+        raise ValueError("feature_loss needs at least one block (a module that maps images to feature maps)")
+    if fake.shape != real.shape:
+        raise ValueError(f"fake {tuple(fake.shape)} and real {tuple(real.shape)} batches must have the same shape")
+    total, f, r = 0.0, fake, real.detach()
+    for block in blocks:
+        f = block(f)
+        with torch.no_grad():
+            r = block(r)
+        total = total + F.mse_loss(f, r)
+    return total / len(blocks)

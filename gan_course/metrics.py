@@ -13,7 +13,7 @@ are comparable *within* the course, not with published Inception-based FIDs.
   Generative Models" (arXiv:1904.06991).
 - SSIM: Wang et al., "Image Quality Assessment: From Error Visibility to Structural Similarity"
   (IEEE TIP 2004). PSNR and SSIM score super-resolution (ch. 09).
-- Codebook perplexity (ch. 10) and class accuracy (ch. 02, 06).
+- Codebook usage and perplexity, gradient energy (sharpness) (ch. 10), class accuracy (ch. 02, 06).
 - Perceptual path length (ch. 07, 08): Karras et al., "A Style-Based Generator Architecture for
   Generative Adversarial Networks" (arXiv:1812.04948), sec. 4.1.
 """
@@ -447,12 +447,10 @@ def ssim(x, y, *, data_range: float = 2.0) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def codebook_perplexity(indices, codebook_size: int) -> float:
-    """exp(entropy of code usage): the effective number of codes in use (ch. 10, VQ-VAE).
-
-    p_k = fraction of `indices` equal to k; perplexity = exp(-sum_k p_k log p_k), 0 log 0 = 0.
-    Uniform use of K codes gives K; a collapsed codebook using one code gives 1.
-    """
+def _code_counts(indices, codebook_size: int) -> torch.Tensor:
+    """[K] float64: how often each code occurs in `indices` (any shape), with clear errors."""
+    if isinstance(codebook_size, bool) or not isinstance(codebook_size, int) or codebook_size < 1:
+        raise ValueError(f"codebook_size must be an int >= 1, got {codebook_size!r}")
     idx = torch.as_tensor(indices).detach().cpu().flatten()
     if idx.numel() == 0 or idx.dtype.is_floating_point or idx.dtype == torch.bool:
         raise ValueError(f"indices must be a non-empty integer tensor; got dtype {idx.dtype} "
@@ -460,9 +458,43 @@ def codebook_perplexity(indices, codebook_size: int) -> float:
     if idx.min() < 0 or idx.max() >= codebook_size:
         raise ValueError(f"indices must lie in [0, {codebook_size}); got values from "
                          f"{int(idx.min())} to {int(idx.max())}")
-    p = torch.bincount(idx.long(), minlength=codebook_size).double() / idx.numel()
-    p = p[p > 0]
+    return torch.bincount(idx.long(), minlength=codebook_size).double()
+
+
+def codebook_perplexity(indices, codebook_size: int) -> float:
+    """exp(entropy of code usage): the effective number of codes in use (ch. 10, VQ-VAE).
+
+    p_k = fraction of `indices` equal to k; perplexity = exp(-sum_k p_k log p_k), 0 log 0 = 0.
+    Uniform use of K codes gives K; a collapsed codebook using one code gives 1.
+    """
+    p = _code_counts(indices, codebook_size)
+    p = p[p > 0] / p.sum()
     return torch.exp(-(p * p.log()).sum()).item()
+
+
+# --- Chapter 10: codebook usage and sharpness ---------------------------------------------------------------
+def codebook_usage(indices, codebook_size: int) -> float:
+    """Fraction of the K codes that occur at least once in `indices` (ch. 10, VQ-VAE).
+
+    Pass the codes of a whole pass over the data, not of one batch: a batch of 64 images with a 7x7 grid
+    holds 3,136 positions and can miss codes that the data set as a whole uses.
+    """
+    return (_code_counts(indices, codebook_size) > 0).double().mean().item()
+
+
+def gradient_energy(images) -> float:
+    """Mean squared difference between neighbouring pixels (horizontal and vertical), over images [N, C, H, W].
+
+    A measure of sharpness: a blur spreads an edge of height h over n smaller steps, whose squares sum to
+    h^2 / n (the absolute differences would still sum to h), so blurring lowers it. For reconstructions,
+    compare it with the real images' (a ratio below 1: blurrier than the data). Constant images give 0.
+    """
+    x = torch.as_tensor(images).detach().cpu().double()
+    if x.dim() != 4 or x.shape[-1] < 2 or x.shape[-2] < 2 or len(x) == 0:
+        raise ValueError(f"images must be [N, C, H, W] with N >= 1 and H, W >= 2, got {list(x.shape)}")
+    dx = (x[..., :, 1:] - x[..., :, :-1]).square().mean()   # horizontal neighbours
+    dy = (x[..., 1:, :] - x[..., :-1, :]).square().mean()   # vertical neighbours
+    return ((dx + dy) / 2).item()
 
 
 class ClassAccuracy(NamedTuple):

@@ -4,7 +4,7 @@ An explicit dict (not class names in strings) so an editor can jump straight to 
 """
 import dataclasses
 
-from . import conditional, dcgan, mlp, progan, stylegan
+from . import conditional, dcgan, mlp, progan, stylegan, vqvae
 
 MODELS = {
     "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
@@ -13,6 +13,7 @@ MODELS = {
                     conditional.ConditionalDiscriminator),
     "progan": (progan.ProGANConfig, progan.Generator, progan.Discriminator),
     "stylegan": (stylegan.StyleGANConfig, stylegan.Generator, stylegan.Discriminator),
+    "vqvae": (vqvae.VQVAEConfig, vqvae.VQVAE, vqvae.PatchDiscriminator),  # (autoencoder, patch D): ch. 10
 }
 
 

@@ -12,13 +12,14 @@ import os
 
 import torch
 
-from . import ch01, ch02, ch03, ch04, ch05, ch07
+from . import ch01, ch02, ch03, ch04, ch05, ch07, ch10
 from .ch01 import VanillaGANPreset
 from .ch02 import ConditionalGANPreset
 from .ch03 import WassersteinPreset
 from .ch04 import DCGANPreset
 from .ch05 import ProGANPreset
 from .ch07 import StyleGANPreset
+from .ch10 import VQVAEPreset
 
 PRESET_NAMES = ("tiny", "small", "full")
 ENV_VAR = "GAN_COURSE_PRESET"
@@ -32,6 +33,7 @@ PRESETS = {
     "04_dcgan": ch04.PRESETS,
     "05_progan": ch05.PRESETS,
     "07_stylegan": ch07.PRESETS,
+    "10_vqvae": ch10.PRESETS,
 }
 
 
@@ -55,4 +57,4 @@ def get_preset(chapter: str, name: str = "auto"):
 
 
 __all__ = ["ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES", "ProGANPreset",
-           "StyleGANPreset", "VanillaGANPreset", "WassersteinPreset", "get_preset", "resolve_preset"]
+           "StyleGANPreset", "VanillaGANPreset", "VQVAEPreset", "WassersteinPreset", "get_preset", "resolve_preset"]

@@ -58,18 +58,31 @@ def supervised_step(loss_fn: LossFn) -> Callable[[Run], dict[str, float]]:
     return step
 
 
+def _check_inputs(x, y, who: str) -> Tensor:
+    """Float samples, checked as for a GAN; or integer tokens [N, ...], e.g. the code grids a prior learns."""
+    from .gan import check_samples
+
+    if isinstance(x, Tensor) and x.dtype in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        if x.dim() < 2 or len(x) == 0:
+            raise ValueError(f"x must hold N >= 1 samples as [N, ...] (e.g. code grids [N, h, w]), got shape {list(x.shape)}")
+        return x
+    return check_samples(x, y, paired=y is not None, who=who)
+
+
 def train_model(model: nn.Module, loss_fn: LossFn, x: Tensor, cfg: FitConfig, *, y: Tensor | None = None,
                 device: str | torch.device = "cpu", callbacks: Iterable[Callback] = (),
                 checkpoint_path: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
                 progress: bool | None = None) -> Run:
-    """Train `model` to minimise `loss_fn(model, x_batch, y_batch)` through `fit`; returns the Run."""
+    """Train `model` to minimise `loss_fn(model, x_batch, y_batch)` through `fit`; returns the Run.
+
+    x: float samples [N, ...], or integer tokens [N, ...] (a prior over a VQ-VAE's code grids, ch. 10).
+    """
     from ..runtime import get_device
-    from .gan import check_samples
 
     if not isinstance(cfg, FitConfig):
         raise ValueError(f"cfg must be a FitConfig, got {type(cfg).__name__}")
     device = get_device(device)
-    x = check_samples(x, y, paired=y is not None, who=type(model).__name__)
+    x = _check_inputs(x, y, who=type(model).__name__)
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
     run = Run({"model": model}, {"model": optimizer}, Batches(x, y, cfg.batch_size, seed=cfg.seed), cfg, device)

@@ -13,14 +13,17 @@ always give the same bytes. Chapters add their views (truncation, style mixing .
   wgan.py      disjoint supports, the comparison runs' explorer (chapter 03)
   progan.py    the fade-in alpha slider over a growing generator (chapter 05)
   stylegan.py  style mixing, truncation in W, the noise inputs (chapter 07, any style generator)
+  vqvae.py     code editor, sampling from the prior over codes (chapter 10, VQ-VAE)
 """
 from .classes import class_blend, class_interpolation, class_picker
 from .core import ImageView, display_size, grid_picture, snapshot_player, stack_pictures
 from .latent import interpolation, latent_sliders, vector_arithmetic
 from .progan import alpha_slider
 from .stylegan import noise_explorer, style_mixing, truncation
+from .vqvae import code_editor, prior_sampler
 from .wgan import disjoint_supports, toy_results_explorer
 
-__all__ = ["ImageView", "alpha_slider", "class_blend", "class_interpolation", "class_picker", "disjoint_supports",
-           "display_size", "grid_picture", "interpolation", "latent_sliders", "noise_explorer", "snapshot_player",
-           "stack_pictures", "style_mixing", "toy_results_explorer", "truncation", "vector_arithmetic"]
+__all__ = ["ImageView", "alpha_slider", "class_blend", "class_interpolation", "class_picker", "code_editor",
+           "disjoint_supports", "display_size", "grid_picture", "interpolation", "latent_sliders", "noise_explorer",
+           "prior_sampler", "snapshot_player", "stack_pictures", "style_mixing", "toy_results_explorer", "truncation",
+           "vector_arithmetic"]

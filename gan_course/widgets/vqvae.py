@@ -1,0 +1,146 @@
+"""Chapter 10's views of a VQ-VAE: the code editor and sampling from the prior over codes.
+
+    code_editor     pick an image, a position of its code grid and another code: see what the decoder makes
+    prior_sampler   new code grids from the prior, drawn with a temperature, turned into images by the decoder
+
+For a `models.vqvae.VQVAE` (anything with `encode`, `decode` and `cfg.grid_size` / `cfg.codebook_size`) and
+a `models.pixelcnn.PixelCNN` over its codes.
+"""
+from __future__ import annotations
+
+from ..models.vqvae import code_indices, decode_codes
+from .core import ImageView, grid_picture
+
+
+def edit_code(codes, row: int, col: int, code: int):
+    """A copy of one code grid [g, g] (or [1, g, g]) with position (row, col) set to `code`; clear errors."""
+    g = codes.shape[-1]
+    for name, value in (("row", row), ("col", col)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < g:
+            raise ValueError(f"{name} must be an int in [0, {g - 1}] (a position of the {g}x{g} code grid), got {value!r}")
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise ValueError(f"code must be an int (a codebook index), got {code!r}")
+    edited = codes.clone()
+    edited[..., row, col] = code
+    return edited
+
+
+def _rgb(images, scale: int):
+    """One image [1, C, H, W] in [-1, 1] -> uint8 [H * scale, W * scale, 3], enlarged pixel by pixel."""
+    import numpy as np
+
+    from .. import viz
+
+    picture = viz.upscale(viz.image_grid(images, nrow=1, pad=0), scale)
+    return np.repeat(picture[..., None], 3, axis=2) if picture.ndim == 2 else picture
+
+
+def code_grid_picture(images, codes, row: int, col: int, edited: int, scale: int = 7):
+    """The code editor's picture (uint8 RGB): the image with its codes written over it, the decoding of the
+    codes, the decoding with code (row, col) replaced by `edited`, and where the two decodings differ.
+
+    images: [3, C, S, S] = (image, decoded, edited decoding); codes: [g, g]. Drawn with PIL, so a view
+    updates in milliseconds (a matplotlib figure takes about a second).
+    """
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    g = codes.shape[-1]
+    cell = images.shape[-1] * scale / g                                # pixels per grid position, enlarged
+    difference = (images[2:3] - images[1:2]).abs() * 2 - 1             # |edited - decoded| in [0, 2] -> [-1, 1]+
+    panels = [_rgb(x, scale) for x in (images[0:1], images[1:2], images[2:3], difference)]
+    titles = ["image and its codes", "decoded codes", f"({row}, {col}): {int(codes[row, col])} -> {edited}",
+              "|edited - decoded|"]
+    size, gap, top = panels[0].shape[0], 8, 16
+    canvas = Image.new("RGB", (4 * size + 3 * gap, size + top), "white")
+    draw = ImageDraw.Draw(canvas)
+    for k, (panel, title) in enumerate(zip(panels, titles)):
+        left = k * (size + gap)
+        canvas.paste(Image.fromarray(np.ascontiguousarray(panel)), (left, top))
+        draw.text((left, 2), title, fill="black")
+        if k < 3:
+            x0, y0 = left + col * cell, top + row * cell
+            draw.rectangle([x0, y0, x0 + cell - 1, y0 + cell - 1], outline=(255, 0, 0), width=2)
+    for i in range(g):                                                  # the codes over the image
+        for j in range(g):
+            draw.text(((j + 0.5) * cell, top + (i + 0.5) * cell), str(int(codes[i, j])), fill=(255, 220, 0),
+                      anchor="mm", stroke_width=1, stroke_fill="black")
+    return np.asarray(canvas)
+
+
+def code_editor(model, images, *, index: int = 0, row: int | None = None, col: int | None = None,
+                code: int | None = None, scale: int | None = None,
+                title: str = "Code editor: change one code of the grid, see the decoding change"):
+    """Pick an image, a position (row, col) of its code grid and a new code for it.
+
+    The picture: the image with its code grid written over it (the edited position framed in red), the
+    decoding of its codes, the decoding with the one code changed, and where the two decodings differ. A
+    pure function of (index, row, col, code). Defaults: the grid's centre, and the code it already holds
+    (no change yet). `scale`: pixels per image pixel (default: panels about 200 px wide).
+    """
+    import ipywidgets as W
+    import torch
+
+    for attribute in ("encode", "decode", "cfg"):
+        if not hasattr(model, attribute):
+            raise ValueError(f"{type(model).__name__} has no {attribute}: the code editor needs a VQ-VAE "
+                             f"(models.vqvae.VQVAE) with encode, decode and cfg")
+    g, k = model.cfg.grid_size, model.cfg.codebook_size
+    if images.dim() != 4 or len(images) == 0:
+        raise ValueError(f"images must be a batch [N, C, H, W] with N >= 1, got {list(images.shape)}")
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(images):
+        raise ValueError(f"index must be an int in [0, {len(images) - 1}] (an image of the {len(images)} given), got {index!r}")
+    codes = code_indices(model, images)                                # [N, g, g]; raises for a wrong image size
+    scale = scale or max(1, 200 // images.shape[-1])
+    row = g // 2 if row is None else row
+    col = g // 2 if col is None else col
+    edit_code(codes[index], row, col, 0)                            # checks row and col
+    code = int(codes[index, row, col]) if code is None else code
+    if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code < k:
+        raise ValueError(f"code must be an int in [0, {k - 1}] (codebook_size={k}), got {code!r}")
+    controls = {
+        "index": W.BoundedIntText(value=index, min=0, max=len(images) - 1, description="image"),
+        "row": W.IntSlider(value=row, min=0, max=g - 1, description="row", continuous_update=False),
+        "col": W.IntSlider(value=col, min=0, max=g - 1, description="column", continuous_update=False),
+        "code": W.BoundedIntText(value=code, min=0, max=k - 1, description="new code"),
+    }
+
+    def render(index, row, col, code):
+        original = codes[index]
+        decoded = decode_codes(model, torch.stack([original, edit_code(original, row, col, code)]))  # [2, C, S, S]
+        return code_grid_picture(torch.cat([images[index:index + 1].cpu(), decoded]), original, row, col, code, scale)
+
+    view = ImageView(render, controls, title)
+    view.codes = codes
+    return view
+
+
+def prior_sampler(prior, model, *, n_samples: int = 16, nrow: int = 8, temperature: float = 1.0, seed: int = 0,
+                  scale: int = 3, title: str = "Samples from the prior: new code grids, decoded"):
+    """`n_samples` code grids drawn from the prior at a temperature, decoded into images.
+
+    Controls: `temperature` (below 1: each position's distribution sharpened, safer and more alike; above
+    1: flattened, more varied and more broken) and `seed` (the "new samples" button adds 1). A pure
+    function of the two values.
+    """
+    import ipywidgets as W
+
+    if prior.cfg.codebook_size != model.cfg.codebook_size or prior.cfg.grid_size != model.cfg.grid_size:
+        raise ValueError(f"the prior models {prior.cfg.grid_size}x{prior.cfg.grid_size} grids of {prior.cfg.codebook_size} "
+                         f"codes but the VQ-VAE makes {model.cfg.grid_size}x{model.cfg.grid_size} grids of "
+                         f"{model.cfg.codebook_size}: train the prior on this VQ-VAE's codes")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+        raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
+    controls = {"temperature": W.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature",
+                                             continuous_update=False, style={"description_width": "initial"}),
+                "seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="seed")}
+    resample = W.Button(description="new samples", icon="refresh")
+    resample.on_click(lambda _: setattr(controls["seed"], "value", controls["seed"].value + 1))
+
+    def render(temperature, seed):
+        codes = prior.sample(n_samples, temperature=temperature, seed=seed).cpu()
+        return grid_picture(decode_codes(model, codes), nrow=min(nrow, n_samples), scale=scale)
+
+    view = ImageView(render, controls, title, extras=(resample,))
+    view.resample = resample
+    return view
