@@ -207,6 +207,21 @@ class SelfAttention(nn.Module):
 
 
 # --- AdaIN and noise (StyleGAN sec. 2) -------------------------------------------------------------------
+def adain(x: Tensor, scale: Tensor, bias: Tensor, eps: float = 1e-8) -> Tensor:
+    """The paper's eq. 1, AdaIN(x_i, y) = y_s,i * (x_i - mu(x_i)) / sigma(x_i) + y_b,i.
+
+    x [B, C, H, W]; scale y_s and bias y_b [B, C], one pair per sample and channel. mu and sigma are
+    each feature map's own mean and (biased) standard deviation over its H * W pixels (instance norm),
+    so the output's feature map i has exactly mean y_b,i and standard deviation |y_s,i|.
+    """
+    if scale.shape != x.shape[:2] or bias.shape != x.shape[:2]:
+        raise ValueError(f"adain needs a scale and a bias per sample and channel, [B, C] = {list(x.shape[:2])}; "
+                         f"got scale {list(scale.shape)} and bias {list(bias.shape)}")
+    mean = x.mean(dim=(2, 3), keepdim=True)
+    std = (x.var(dim=(2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    return scale[:, :, None, None] * (x - mean) / std + bias[:, :, None, None]
+
+
 class AdaIN(nn.Module):
     """Adaptive instance norm: each feature map normalised to zero mean and unit std, then given the
     style's per-channel scale and bias: y = (1 + s(w)) * (x - mu(x)) / sigma(x) + b(w).
@@ -224,10 +239,8 @@ class AdaIN(nn.Module):
     def forward(self, x: Tensor, w: Tensor) -> Tensor:
         if w.dim() != 2 or w.shape[0] != x.shape[0]:
             raise ValueError(f"AdaIN needs one w per sample, [B={x.shape[0]}, w_dim], got {list(w.shape)}")
-        scale, bias = self.style(w)[:, :, None, None].chunk(2, dim=1)   # [B, C, 1, 1] each
-        mean = x.mean(dim=(2, 3), keepdim=True)
-        std = (x.var(dim=(2, 3), keepdim=True, unbiased=False) + self.eps).sqrt()
-        return (1 + scale) * (x - mean) / std + bias
+        scale, bias = self.style(w).chunk(2, dim=1)   # [B, C] each
+        return adain(x, 1 + scale, bias, self.eps)
 
 
 class NoiseInjection(nn.Module):

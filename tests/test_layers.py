@@ -167,6 +167,16 @@ def test_adain_output_has_the_styles_mean_and_std():
     assert torch.allclose(y.std(dim=(2, 3), unbiased=False), (1 + scale).abs(), atol=1e-3)
 
 
+def test_adain_function_is_the_papers_equation_1():
+    """AdaIN(x_i, y) = y_s,i (x_i - mu(x_i)) / sigma(x_i) + y_b,i, by hand on one feature map of 4 pixels."""
+    x = torch.tensor([1.0, 2.0, 3.0, 6.0]).view(1, 1, 2, 2)             # mean 3, biased std sqrt(3.5)
+    y = layers.adain(x, torch.tensor([[2.0]]), torch.tensor([[-1.0]]))
+    expected = 2 * (torch.tensor([1.0, 2.0, 3.0, 6.0]) - 3) / math.sqrt(3.5) - 1
+    assert torch.allclose(y.flatten(), expected, atol=1e-6)
+    with pytest.raises(ValueError, match=r"a scale and a bias per sample and channel, \[B, C\] = \[1, 1\]"):
+        layers.adain(x, torch.ones(1, 2), torch.ones(1, 1))
+
+
 def test_adain_scale_starts_near_one():
     """With w = 0 the style is exactly the affine map's biases: scale 1 + 0, shift 0."""
     adain = layers.AdaIN(4, 3)

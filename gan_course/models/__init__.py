@@ -4,7 +4,7 @@ An explicit dict (not class names in strings) so an editor can jump straight to 
 """
 import dataclasses
 
-from . import biggan, conditional, dcgan, mlp, progan, srgan, vqvae
+from . import biggan, conditional, dcgan, mlp, progan, srgan, stylegan, vqvae
 
 MODELS = {
     "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
@@ -13,6 +13,7 @@ MODELS = {
                     conditional.ConditionalDiscriminator),
     "progan": (progan.ProGANConfig, progan.Generator, progan.Discriminator),
     "biggan": (biggan.BigGANConfig, biggan.Generator, biggan.Discriminator),
+    "stylegan": (stylegan.StyleGANConfig, stylegan.Generator, stylegan.Discriminator),
     "srgan": (srgan.SRGANConfig, srgan.SRResNet, srgan.Discriminator),
     "vqvae": (vqvae.VQVAEConfig, vqvae.VQVAE, vqvae.PatchDiscriminator),  # (autoencoder, patch D): ch. 10
 }
