@@ -601,7 +601,7 @@ def class_accuracy(predicted, target, num_classes: int) -> ClassAccuracy:
 # scores high; a smooth, "disentangled" one low.
 
 
-def feature_distance(extractor: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def unit_feature_distance(extractor: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """A perceptual distance from any feature extractor: d(x, y) = || f(x)/|f(x)| - f(y)/|f(y)| ||^2, per pair.
 
     The paper uses LPIPS (a weighted squared distance between unit-normalised VGG16 activations);

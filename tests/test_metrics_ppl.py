@@ -55,9 +55,9 @@ def test_t_is_drawn_from_the_seed_and_can_be_given():
     assert torch.allclose(at_start, (2 * a * (b - a)).square().sum(1), rtol=1e-3)
 
 
-def test_feature_distance_is_the_squared_distance_of_unit_features():
+def test_unit_feature_distance_is_the_squared_distance_of_unit_features():
     extractor = lambda x: x.flatten(1)  # noqa: E731
-    d = metrics.feature_distance(extractor)
+    d = metrics.unit_feature_distance(extractor)
     x = torch.tensor([[[[3.0, 0.0]]], [[[1.0, 1.0]]]])
     y = torch.tensor([[[[0.0, 5.0]]], [[[2.0, 2.0]]]])
     assert torch.allclose(d(x, y), torch.tensor([2.0, 0.0], dtype=torch.float64))  # orthogonal: 2; same direction: 0
