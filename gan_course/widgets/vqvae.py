@@ -1,6 +1,6 @@
 """Chapter 10's views of a VQ-VAE: the code editor and sampling from the prior over codes.
 
-    code_editor     pick an image, a position of its code grid and another code: see what the decoder makes
+    code_editor     pick an image, click a position of its code grid, pick another code: see what the decoder makes
     prior_sampler   new code grids from the prior, drawn with a temperature, turned into images by the decoder
 
 For a `models.vqvae.VQVAE` (anything with `encode`, `decode` and `cfg.grid_size` / `cfg.codebook_size`) and
@@ -68,15 +68,50 @@ def code_grid_picture(images, codes, row: int, col: int, edited: int, scale: int
     return np.asarray(canvas)
 
 
+# The position grid: g x g toggle buttons, exactly g to a row. A button is BUTTON_WIDTH wide (its label "r,c"
+# plus ipywidgets' 10 px padding either side) plus ipywidgets' margins (2 px either side); the buttons' box
+# leaves room for half a button more, never a whole one, so they wrap after g. The label sits above.
+BUTTON_WIDTH, BUTTON_MARGIN = 48, 4  # px; 64 px where g > 10 (labels such as "10,10")
+
+
+def position_grid(g: int, row: int, col: int):
+    """A g x g grid of buttons, one per position of a code grid, labelled "row,col"; its value is (row, col).
+
+    A `ToggleButtons` laid out through its style and layout: a fixed width fits exactly g buttons to a row,
+    so the buttons wrap into the grid's shape and a click on one selects that position.
+    """
+    import ipywidgets as W
+    import traitlets
+
+    class PositionGrid(W.ToggleButtons):
+        @traitlets.validate("value")
+        def _validate_value(self, proposal):  # ipywidgets' own message fails on a tuple (a TypeError)
+            value = proposal.value
+            if value is not None and value not in self._options_values:
+                raise traitlets.TraitError(f"position must be a (row, col) of the {g}x{g} code grid, "
+                                           f"0 <= row, col <= {g - 1}, got {value!r}")
+            return value
+
+    positions = [(r, c) for r in range(g) for c in range(g)]
+    button = BUTTON_WIDTH if g <= 10 else 64
+    width = g * (button + BUTTON_MARGIN) + (button + BUTTON_MARGIN) // 2
+    return PositionGrid(options=[(f"{r},{c}", (r, c)) for r, c in positions], value=(row, col),
+                        tooltips=[f"row {r}, col {c}" for r, c in positions], description="position",
+                        style={"button_width": f"{button}px"},
+                        layout=W.Layout(width=f"{width}px"))
+
+
 def code_editor(model, images, *, index: int = 0, row: int | None = None, col: int | None = None,
                 code: int | None = None, scale: int | None = None,
-                title: str = "Code editor: change one code of the grid, see the decoding change"):
-    """Pick an image, a position (row, col) of its code grid and a new code for it.
+                title: str = "Code editor: click a position of the grid, change its code, see the decoding change"):
+    """Pick an image, click a position (row, col) of its code grid and pick a new code for it.
 
-    The picture: the image with its code grid written over it (the edited position framed in red), the
-    decoding of its codes, the decoding with the one code changed, and where the two decodings differ. A
-    pure function of (index, row, col, code). Defaults: the grid's centre, and the code it already holds
-    (no change yet). `scale`: pixels per image pixel (default: panels about 200 px wide).
+    Controls: `index` (the image), `position` (a grid of g x g buttons, one per position of the code grid;
+    its value is (row, col)) and `code`. The picture: the image with its code grid written over it (the
+    edited position framed in red), the decoding of its codes, the decoding with the one code changed, and
+    where the two decodings differ. A pure function of (index, row, col, code). Defaults: the grid's centre,
+    and the code it already holds (no change yet). `scale`: pixels per image pixel (default: panels about
+    200 px wide).
     """
     import ipywidgets as W
     import torch
@@ -100,12 +135,14 @@ def code_editor(model, images, *, index: int = 0, row: int | None = None, col: i
         raise ValueError(f"code must be an int in [0, {k - 1}] (codebook_size={k}), got {code!r}")
     controls = {
         "index": W.BoundedIntText(value=index, min=0, max=len(images) - 1, description="image"),
-        "row": W.IntSlider(value=row, min=0, max=g - 1, description="row", continuous_update=False),
-        "col": W.IntSlider(value=col, min=0, max=g - 1, description="column", continuous_update=False),
+        "position": position_grid(g, row, col),
         "code": W.BoundedIntText(value=code, min=0, max=k - 1, description="new code"),
     }
 
-    def render(index, row, col, code):
+    def render(index, position, code):
+        if not isinstance(position, tuple) or len(position) != 2:
+            raise ValueError(f"position must be a pair (row, col) of the {g}x{g} code grid, got {position!r}")
+        row, col = position
         original = codes[index]
         decoded = decode_codes(model, torch.stack([original, edit_code(original, row, col, code)]))  # [2, C, S, S]
         return code_grid_picture(torch.cat([images[index:index + 1].cpu(), decoded]), original, row, col, code, scale)

@@ -42,8 +42,8 @@ CONTROL_SELECTORS = [
     ("checkbox", ".widget-checkbox input[type=checkbox]"),
     ("number", ".widget-text input[type=number]"),
     ("text", ".widget-text input[type=text]"),
+    ("togglebuttons", ".widget-toggle-buttons"),  # before "toggle": its buttons are .widget-toggle-button too
     ("toggle", ".widget-toggle-button"),
-    ("togglebuttons", ".widget-toggle-buttons"),
     ("radio", ".widget-radio-box"),
     ("button", "button.widget-button"),
     ("play", ".widget-play"),
