@@ -6,7 +6,7 @@ For any conditional generator G(z, labels) (`num_classes` > 0, `z_dim`), e.g. Bi
 from __future__ import annotations
 
 from .core import ImageView, grid_picture
-from .generator import check_z_dim, class_dropdown, generate
+from .generator import conditional_inputs, generate
 
 THRESHOLDS = (0.05, 2.0, 0.05)  # the slider's (min, max, step): the BigGAN paper's range, roughly
 
@@ -25,13 +25,7 @@ def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_sample
 
     from ..models.biggan import truncated_noise
 
-    check_z_dim(G)
-    picker = class_dropdown(G, class_names)
-    if picker is None:
-        raise ValueError(f"{type(G).__name__} is not conditional (it has no num_classes > 0); the truncation "
-                         f"explorer needs a class-conditional G(z, labels) such as models.biggan.Generator")
-    if not isinstance(n_samples, int) or n_samples < 1:
-        raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
+    picker = conditional_inputs(G, class_names, n_samples, "truncation explorer", "models.biggan.Generator")
     low, high, step = THRESHOLDS
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not low <= threshold <= high:
         raise ValueError(f"threshold must be a number in [{low}, {high}] (the slider's range), got {threshold!r}")

@@ -6,7 +6,7 @@ expose its class embedding table `G.embed` and `G.generate(z, c)`, as models/con
 from __future__ import annotations
 
 from .core import ImageView, grid_picture, stack_pictures
-from .generator import check_z_dim, class_dropdown, generate, latents
+from .generator import check_z_dim, class_dropdown, conditional_inputs, generate, latents
 
 # Below this class spread (see `class_spread`) the classes look alike: an untrained G measures about
 # 0.02, chapter 02's tiny run (100 steps) 0.03, 300 steps 0.24, its small run 0.35.
@@ -50,13 +50,7 @@ def class_picker(G, class_names=None, *, n_samples: int = 16, nrow: int = 8, see
 
     import ipywidgets as W
 
-    check_z_dim(G)
-    picker = class_dropdown(G, class_names)
-    if picker is None:
-        raise ValueError(f"{type(G).__name__} is not conditional (it has no num_classes > 0); "
-                         f"the class picker needs a G(z, labels) such as models.conditional.ConditionalGenerator")
-    if not isinstance(n_samples, int) or n_samples < 1:
-        raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
+    picker = conditional_inputs(G, class_names, n_samples, "class picker", "models.conditional.ConditionalGenerator")
     controls = {"label": picker,
                 "noise_seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="noise seed"),
                 "hold_noise": W.Checkbox(value=hold_noise, description="hold the noise across classes")}

@@ -23,6 +23,20 @@ def class_dropdown(G, class_names):
     return W.Dropdown(options=[(name, i) for i, name in enumerate(names)], value=0, description="class")
 
 
+def conditional_inputs(G, class_names, n_samples, view: str, example: str):
+    """The class dropdown of a view that needs a class-conditional G, after checking G and n_samples.
+
+    `view` names the view and `example` a generator that fits it, for the error messages."""
+    check_z_dim(G)
+    picker = class_dropdown(G, class_names)
+    if picker is None:
+        raise ValueError(f"{type(G).__name__} is not conditional (it has no num_classes > 0); "
+                         f"the {view} needs a class-conditional G(z, labels) such as {example}")
+    if not isinstance(n_samples, int) or n_samples < 1:
+        raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
+    return picker
+
+
 def generate(G, z, label=None):
     """G(z) on G's device, back on the CPU; a conditional G draws every image of `label`."""
     import torch
