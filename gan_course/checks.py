@@ -19,6 +19,14 @@ def integer(name: str, value, *, minimum: int = 1, maximum: int | None = None, w
     return value
 
 
+def power_of_two(name: str, value, *, minimum: int, why: str) -> int:
+    """An int power of two >= minimum (a resolution that is doubled up to); `why` says why it must be."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or value & (value - 1):
+        raise ValueError(f"{name} must be a power of two >= {minimum} ({minimum}, {2 * minimum}, {4 * minimum}, ...): "
+                         f"{why}, got {value!r}")
+    return value
+
+
 def number(name: str, value, *, minimum: float | None = None, maximum: float | None = None,
            below: float | None = None) -> float:
     """A finite real number (not a bool) with minimum <= value (<= maximum) (< below)."""

@@ -48,10 +48,8 @@ class ProGANConfig:
     equalized_lr: bool = True     # False: the same He initialisation, stored in the weights (ablation)
 
     def __post_init__(self):
-        size = self.img_size
-        if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size & (size - 1):
-            raise ValueError(f"ProGAN grows 4 -> 8 -> ... -> img_size by doubling: img_size must be a power of two "
-                             f">= 8 (8, 16, 32, 64, ...), got {size!r}")
+        size = checks.power_of_two("img_size", self.img_size, minimum=8,
+                                   why="ProGAN grows 4 -> 8 -> ... -> img_size by doubling")
         checks.choice("img_channels (1 grey or 3 RGB)", self.img_channels, (1, 3))
         checks.integer("z_dim", self.z_dim, maximum=4096)
         checks.integer("fmap_base", self.fmap_base)

@@ -70,10 +70,8 @@ class StyleGANConfig:
     mbstd_group_size: int = 4       # D's minibatch stddev groups (0 = off)
 
     def __post_init__(self):
-        size = self.img_size
-        if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size & (size - 1):
-            raise ValueError(f"img_size must be a power of two >= 8 (8, 16, 32, 64, ...): the synthesis network "
-                             f"doubles a 4x4 constant, got {size!r}")
+        size = checks.power_of_two("img_size", self.img_size, minimum=8,
+                                   why="the synthesis network doubles a 4x4 constant")
         checks.choice("img_channels (1 grey or 3 RGB)", self.img_channels, (1, 3))
         checks.integer("z_dim", self.z_dim, maximum=4096)
         checks.integer("w_dim", self.w_dim, maximum=4096)
