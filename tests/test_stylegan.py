@@ -67,6 +67,12 @@ def test_the_lr_multiplier_is_on_the_mapping_network_only():
     assert synthesis and all(m.lr_mul == 1.0 for m in synthesis)
 
 
+def test_the_mapping_lr_multiplier_is_a_config_field():
+    G, _ = build(mapping_lr_mul=0.1)
+    assert all(m.lr_mul == 0.1 for m in G.mapping.layers)
+    assert all(m.lr_mul == 1.0 for m in G.synthesis.modules() if isinstance(m, layers.EqualizedLinear))
+
+
 def test_no_mapping_network_gives_the_pixel_normed_z():
     G, _ = build(mapping_layers=0)
     z = torch.randn(3, 8)
@@ -305,6 +311,7 @@ def test_exact_resume(tmp_path, stop):
 @pytest.mark.parametrize("kw,match", [({"img_size": 4}, "power of two >= 8"), ({"img_size": 24}, "power of two"),
                                       ({"img_channels": 2}, "img_channels"), ({"mapping_layers": -1}, "mapping_layers"),
                                       ({"style_mixing_prob": 1.5}, "style_mixing_prob"),
+                                      ({"mapping_lr_mul": 0}, "mapping_lr_mul"), ({"mapping_lr_mul": 2.0}, "mapping_lr_mul"),
                                       ({"fmap_base": 8}, "no channels at 16x16")])
 def test_bad_config(kw, match):
     with pytest.raises(ValueError, match=match):

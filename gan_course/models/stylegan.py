@@ -64,6 +64,7 @@ class StyleGANConfig:
     z_dim: int = 128                # the paper: 512
     w_dim: int = 128                # the paper: 512; also the width of the mapping network's layers
     mapping_layers: int = 8         # the paper: 8; 0 = no mapping network (w = pixel-normed z, w_dim = z_dim)
+    mapping_lr_mul: float = 0.01    # the paper: 0.01; the mapping network's learning rate relative to the rest
     fmap_base: int = 2048           # channels at resolution r: min(fmap_max, fmap_base // r), as chapter 05
     fmap_max: int = 128
     style_mixing_prob: float = 0.9  # probability of mixing two w's in a training batch (0 = off)
@@ -79,6 +80,8 @@ class StyleGANConfig:
         if self.mapping_layers == 0 and self.w_dim != self.z_dim:
             raise ValueError(f"without a mapping network (mapping_layers=0) w is the pixel-normed z, so w_dim must "
                              f"equal z_dim; got w_dim={self.w_dim}, z_dim={self.z_dim}")
+        checks.number("mapping_lr_mul (the mapping network's learning-rate multiplier, > 0)", self.mapping_lr_mul,
+                      minimum=1e-6, maximum=1)
         checks.integer("fmap_base", self.fmap_base)
         checks.integer("fmap_max", self.fmap_max, maximum=4096)
         checks.number("style_mixing_prob", self.style_mixing_prob, minimum=0, maximum=1)
@@ -292,7 +295,7 @@ class Generator(nn.Module):
         self.cfg = cfg
         self.z_dim, self.w_dim, self.num_ws = cfg.z_dim, cfg.w_dim, cfg.num_ws
         self.style_mixing_prob = cfg.style_mixing_prob
-        self.mapping = MappingNetwork(cfg.z_dim, cfg.w_dim, cfg.mapping_layers)
+        self.mapping = MappingNetwork(cfg.z_dim, cfg.w_dim, cfg.mapping_layers, lr_mul=cfg.mapping_lr_mul)
         self.synthesis = SynthesisNetwork(cfg)
 
     @property
