@@ -44,6 +44,7 @@ class TrainConfig:
     lr_d: float = 2e-4
     optimizer: str = "adam"         # "rmsprop" for the original WGAN
     betas: tuple[float, float] = (0.5, 0.999)  # beta1=0.9 makes GANs oscillate (DCGAN paper)
+    lr_decay_start: float = 1.0     # from this fraction of `steps` on, both lrs fall linearly to 0 (pix2pix: 0.5); 1 = constant
     gp_lambda: float = 0.0          # WGAN-GP penalty weight (10 in the paper); 0 = off
     drift: float = 0.0              # ProGAN: + drift * E[D(x)^2] keeps the critic's output near 0 (0.001)
     r1_gamma: float = 0.0           # R1 penalty weight; 0 = off
@@ -75,6 +76,7 @@ class TrainConfig:
         for i, beta in enumerate(self.betas):
             checks.number(f"betas[{i}] (Adam's decay rate)", beta, minimum=0, below=1)
         self.betas = tuple(float(b) for b in self.betas)
+        checks.number("lr_decay_start (fraction of the steps)", self.lr_decay_start, minimum=0, maximum=1)
         checks.number("gp_lambda (gradient-penalty weight)", self.gp_lambda, minimum=0)
         checks.number("drift (ProGAN's drift weight)", self.drift, minimum=0)
         checks.number("r1_gamma", self.r1_gamma, minimum=0)
@@ -148,6 +150,27 @@ def make_optimizer(params, name: str, lr: float, betas: tuple[float, float], laz
     raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
 
 
+def lr_factor(cfg: TrainConfig, step: int) -> float:
+    """What the learning rates are multiplied by for generator step `step` (the steps done before it):
+    1 until `lr_decay_start * steps`, then linearly down towards 0 at `steps` (pix2pix, arXiv:1611.07004).
+    Lowering the lr at the end of a run settles G where it stands instead of letting it swing on."""
+    start = cfg.lr_decay_start * cfg.steps
+    if step <= start:
+        return 1.0
+    return max(0.0, (cfg.steps - step) / (cfg.steps - start))
+
+
+def _schedule_lr(run: Run) -> None:
+    """Set every optimiser's lr for this step: its first lr (kept in the param group as "initial_lr", as
+    torch's schedulers do; lazy regularisation's adjusted lr included) times `lr_factor`. The lr is a pure
+    function of the step, so checkpoints need nothing more for an exact resume (a resume that changes
+    `steps` also moves the decay)."""
+    factor = lr_factor(run.config, run.step)
+    for opt in run.optimizers.values():
+        for group in opt.param_groups:
+            group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
+
+
 def _optimise(opt: torch.optim.Optimizer, loss: Tensor) -> None:
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -162,6 +185,8 @@ def gan_step(run: Run) -> dict[str, float]:
     autocast = _autocast(run)
     labels = aux = fake = None
     logs: dict[str, float] = {}
+    if cfg.lr_decay_start < 1:
+        _schedule_lr(run)
 
     # 1) D (the critic) learns to tell real from fake, n_critic times.
     run.D.requires_grad_(True)
