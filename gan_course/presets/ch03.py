@@ -37,28 +37,29 @@ class WassersteinPreset:
 # - packing (PacGAN, m = 2, 4) and batch norm in G learned much more slowly within this budget.
 # Each recipe keeps the batch size and learning rate that work for it; every recipe gets the same number
 # of generator steps on a mixture.
-def _wgan_recipes(steps: int, clip: bool, vanilla_lr: float = 2e-3) -> dict[str, TrainConfig]:
-    """The recipes of the comparison, each with its paper's optimiser and n_critic."""
+def _wgan_recipes(steps: int, clip: bool, vanilla_lr: float, lr_decay_start: float) -> dict[str, TrainConfig]:
+    """The recipes of the comparison, each with its paper's optimiser and n_critic, all with one lr schedule."""
+    decay = dict(steps=steps, lr_decay_start=lr_decay_start)
     recipes = {
-        "vanilla (NS)": TrainConfig(loss="nonsaturating", n_critic=1, steps=steps, batch_size=512,
-                                    lr_g=vanilla_lr, lr_d=vanilla_lr, betas=(0.5, 0.999)),
-        "WGAN-GP": TrainConfig(loss="wasserstein", n_critic=5, gp_lambda=1.0, steps=steps, batch_size=256,
-                               lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.9)),
+        "vanilla (NS)": TrainConfig(loss="nonsaturating", n_critic=1, batch_size=512,
+                                    lr_g=vanilla_lr, lr_d=vanilla_lr, betas=(0.5, 0.999), **decay),
+        "WGAN-GP": TrainConfig(loss="wasserstein", n_critic=5, gp_lambda=1.0, batch_size=256,
+                               lr_g=1e-3, lr_d=1e-3, betas=(0.5, 0.9), **decay),
     }
     if clip:  # the original WGAN: RMSprop and the paper's lr; a historical row (slow to learn toys)
         recipes["WGAN (clip)"] = TrainConfig(loss="wasserstein", n_critic=5, clip=0.01, optimizer="rmsprop",
-                                             steps=steps, batch_size=256, lr_g=5e-5, lr_d=5e-5)
+                                             batch_size=256, lr_g=5e-5, lr_d=5e-5, **decay)
     return recipes
 
 
 def _wasserstein(toy_steps, seeds, n_eval, demo_steps, digit_steps, fid_every, fashion_steps, clip=True,
-                 vanilla_lr=2e-3, fashion_limit=None):
+                 vanilla_lr=2e-3, lr_decay_start=0.6, fashion_limit=None):
     # Demos train only D: lr_g = 0 freezes the generator (the loop still runs unchanged).
     demo = dict(steps=demo_steps, batch_size=256, n_critic=5, lr_g=0.0)
     gp_paper = dict(loss="wasserstein", n_critic=5, gp_lambda=10.0, lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9))  # Gulrajani et al.
     return WassersteinPreset(
         toy_model=MLPConfig(sample_shape=(2,), z_dim=2, hidden=128, n_layers=3),
-        toy_methods=_wgan_recipes(max(toy_steps.values()), clip, vanilla_lr), toy_steps=toy_steps, seeds=seeds,
+        toy_methods=_wgan_recipes(max(toy_steps.values()), clip, vanilla_lr, lr_decay_start), toy_steps=toy_steps, seeds=seeds,
         track_every=max(1, min(toy_steps.values()) // 10), n_eval=n_eval,
         shift_train={
             "JS: discriminator (minimax)": TrainConfig(loss="minimax", lr_d=1e-3, **demo),
