@@ -44,7 +44,7 @@ class TrainConfig:
     lr_d: float = 2e-4
     optimizer: str = "adam"         # "rmsprop" for the original WGAN
     betas: tuple[float, float] = (0.5, 0.999)  # beta1=0.9 makes GANs oscillate (DCGAN paper)
-    lr_decay_start: float = 1.0     # from this fraction of `steps` on, both lrs fall linearly to 0 (pix2pix: 0.5); 1 = constant
+    lr_decay_start: float = 1.0     # both lrs fall linearly to 0 from this fraction of `steps` on; 1 = constant
     gp_lambda: float = 0.0          # WGAN-GP penalty weight (10 in the paper); 0 = off
     drift: float = 0.0              # ProGAN: + drift * E[D(x)^2] keeps the critic's output near 0 (0.001)
     r1_gamma: float = 0.0           # R1 penalty weight; 0 = off
@@ -151,8 +151,8 @@ def make_optimizer(params, name: str, lr: float, betas: tuple[float, float], laz
 
 
 def lr_factor(cfg: TrainConfig, step: int) -> float:
-    """What the learning rates are multiplied by for generator step `step` (the steps done before it):
-    1 until `lr_decay_start * steps`, then linearly down towards 0 at `steps` (pix2pix, arXiv:1611.07004).
+    """What the learning rates are multiplied by for generator step `step` (the steps done before it): 1 until
+    `lr_decay_start * steps`, then linearly down towards 0 at `steps` (as CycleGAN trains, arXiv:1703.10593).
     Lowering the lr at the end of a run settles G where it stands instead of letting it swing on."""
     start = cfg.lr_decay_start * cfg.steps
     if step <= start:
