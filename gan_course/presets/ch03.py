@@ -38,7 +38,7 @@ class WassersteinPreset:
 #   decay settles them. small (decay from 0.6; ring8 3,000, grid25 5,000 steps), mean ± std, seeds 0-2,
 #   modes (course rule) at % high quality, constant lr -> decay:
 #     ring8  vanilla 7.3 ± 1.2 at 87 ± 11 % -> 7.0 ± 1.7 at 94 ± 2 %;  WGAN-GP 8.0 at 73 ± 14 % -> 8.0 at 93 ± 2 %
-#     grid25 vanilla 22.3 ± 3.1 at 85 ± 6 % -> 22.3 ± 3.1 at 93 ± 3 %;  WGAN-GP 15.7 ± 10.4 at 45 ± 28 % -> {GPG}
+#     grid25 vanilla 22.3 ± 3.1 at 85 ± 6 % -> 22.3 ± 3.1 at 93 ± 3 %;  WGAN-GP 15.7 ± 10.4 at 45 ± 28 % -> 25.0 at 78 ± 7 %
 #   full (decay from 0.5, 10,000 steps), vanilla grid25: 24.3 ± 1.2 / 25 at 96.9 ± 1.1 % (25, 25, 23 modes;
 #   PacGAN4: 24.8 at 93.6 %), where lr 1e-3 at a constant rate for 20,000 steps gave 18/25 at 65 % (seed 0);
 # - packing (PacGAN, m = 2, 4) and batch norm in G learned much more slowly within the small budget.
