@@ -2,22 +2,9 @@
 import pytest
 import torch
 
-from gan_course import models, runtime, training
+from gan_course import training
 from gan_course.training import TrainConfig
-
-
-def toy(n=256):
-    g = torch.Generator().manual_seed(0)
-    return torch.randn(n, 2, generator=g) * 0.1 + 1.0
-
-
-def mlp(seed=0):
-    runtime.seed_everything(seed)
-    return models.build("mlp", sample_shape=(2,), z_dim=2, hidden=8, n_layers=1)
-
-
-def weights(*modules):
-    return torch.cat([p.detach().flatten() for m in modules for p in m.state_dict().values()])
+from test_training_extensions import mlp, toy, weights  # the same small MLP GAN on a 2D blob
 
 
 def lrs_seen(cfg):
