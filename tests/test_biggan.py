@@ -279,6 +279,25 @@ def test_training_through_the_shared_loop_with_biggans_recipe():
     assert torch.equal(training.sample(run.G_ema, 4, seed=0), training.sample(run.G_ema, 4, seed=0))
 
 
+def test_the_first_steps_of_a_longer_run_are_a_shorter_run():
+    """The notebook's ablation reads its SN arm off the main run's first steps: that must be exact."""
+    x, y = torch.rand(48, 1, 16, 16) * 2 - 1, torch.randint(4, (48,))
+
+    def run(steps):
+        G, D = build(seed=3)
+        cfg = training.TrainConfig(steps=steps, batch_size=8, loss="hinge", n_critic=2, betas=(0.0, 0.999),
+                                   ortho_beta=1e-4, ema_decay=0.9)
+        fid_like = training.metric_callback(2, "fake_mean", lambda r: training.sample(r.G_ema, 4, seed=1).mean())
+        return training.train_gan(G, D, x, cfg, y=y, callbacks=[fid_like])
+
+    short, long = run(4), run(7)
+    for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+        assert short.history[key] == long.history[key][:4], key
+    step_and_value = lambda rows: [(step, value) for step, _, value in rows if step <= 4]   # seconds differ
+    assert step_and_value(short.history.metrics["fake_mean"]) == step_and_value(long.history.metrics["fake_mean"])
+    assert len(step_and_value(short.history.metrics["fake_mean"])) == 2
+
+
 # --- Bad input ----------------------------------------------------------------------------------------------------
 def test_z_dim_must_split_into_chunks():
     with pytest.raises(ValueError, match=r"z_dim=10 must split into 3 equal chunks .* multiple of 3, e.g. 9"):
@@ -328,6 +347,19 @@ def test_chapter_06_presets_build_and_run_one_batch(name):
     t = P.train
     assert t.loss == "hinge" and t.n_critic == 2 and t.betas[0] == 0.0 and t.ema_decay > 0  # BigGAN's recipe
     assert P.thresholds[0] == 0.1 and P.thresholds[-1] == 2.0 and list(P.thresholds) == sorted(P.thresholds)
+    assert P.ablation_steps <= t.steps and P.ablation_steps % P.fid_every == 0   # the ablation reads the main run
+    assert P.standing_batches >= 1 and P.standing_batch_size >= 2
+
+
+def test_chapter_06_preset_refuses_an_ablation_it_cannot_read_off_the_main_run():
+    import dataclasses
+
+    from gan_course import presets
+
+    P = presets.get_preset("06_biggan", "tiny")
+    for bad in ({"ablation_steps": P.train.steps + 1}, {"fid_every": P.ablation_steps + 1}):
+        with pytest.raises(ValueError, match="ablation_steps"):
+            dataclasses.replace(P, **bad)
 
 
 # --- Standing statistics ------------------------------------------------------------------------
