@@ -20,7 +20,8 @@ model, ajbrock/BigGAN-PyTorch):
 - Orthogonal initialisation of every conv and linear weight (the authors' `--G_init ortho`).
 
 The training side (hinge loss, 2 D steps per G step, Adam with beta1 = 0, EMA of G, orthogonal
-regularisation) is a `TrainConfig`; the sampling side is `truncated_noise`, the truncation trick.
+regularisation) is a `TrainConfig`; the sampling side is `truncated_noise`, the truncation trick, and
+`standing_stats`, the BN statistics re-estimated for the G we sample from at the threshold we use.
 
 Layouts: img_size 16 / 32 / 64 gives 2 / 3 / 4 up-blocks in G (from 4x4); D halves the side down
 to 8x8 and adds two blocks at 8x8 (the authors' 32x32 D: 32 -> 16 -> 8 -> 8 -> 8).
