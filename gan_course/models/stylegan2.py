@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import checks
-from ..layers import EqualizedConv2d, ModulatedConv2d, NoiseInjection
+from ..layers import AdaIN, EqualizedConv2d, ModulatedConv2d, NoiseInjection
 from . import progan, stylegan
 from .progan import lrelu
 
@@ -226,3 +226,30 @@ def modulated_layer_shapes(cfg: StyleGAN2Config) -> list[tuple[int, int, int]]:
     for lo, hi in zip(res[:-1], res[1:]):
         shapes += [(ch(lo), ch(hi), hi), (ch(hi), ch(hi), hi)]
     return shapes
+
+
+@torch.no_grad()
+def layer_features(G: nn.Module, ws: Tensor, noise="none") -> list[Tensor]:
+    """The feature maps of every layer of a style generator's synthesis network, for styles ws.
+
+    Chapter 07's StyleGAN: the input of each AdaIN, i.e. what instance norm is about to normalise
+    (where the droplet lives). This chapter's StyleGAN2: each `SynthesisLayer`'s output, the features
+    the next modulated conv receives. Collected with forward hooks, in eval mode, without gradients.
+    """
+    captured: list[Tensor] = []
+    hooks = [m.register_forward_pre_hook(lambda _, args: captured.append(args[0].detach().cpu()))
+             for m in G.synthesis.modules() if isinstance(m, AdaIN)]
+    hooks += [m.register_forward_hook(lambda _, __, out: captured.append(out.detach().cpu()))
+              for m in G.synthesis.modules() if isinstance(m, SynthesisLayer)]
+    if not hooks:
+        raise ValueError(f"{type(G).__name__}'s synthesis network has neither AdaIN layers (chapter 07) nor "
+                         f"SynthesisLayers (chapter 08)")
+    was_training = G.training
+    G.eval()
+    try:
+        G.synthesis(ws, noise=noise)
+    finally:
+        G.train(was_training)
+        for h in hooks:
+            h.remove()
+    return captured
