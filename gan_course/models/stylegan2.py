@@ -35,7 +35,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .. import checks
 from ..layers import AdaIN, EqualizedConv2d, ModulatedConv2d, NoiseInjection
 from . import progan, stylegan
 from .progan import lrelu
@@ -45,42 +44,14 @@ ACT_GAIN = math.sqrt(2)  # LeakyReLU halves a unit signal's second moment (about
 
 
 @dataclass
-class StyleGAN2Config:
-    img_size: int = 32              # a power of two >= 8
-    img_channels: int = 1           # 1 (grey) or 3 (RGB)
-    z_dim: int = 128                # the paper: 512
-    w_dim: int = 128                # the paper: 512
-    mapping_layers: int = 8         # chapter 07's mapping network (the paper: 8; 2 in its small-data configs)
-    fmap_base: int = 2048           # channels at resolution r: min(fmap_max, fmap_base // r)
-    fmap_max: int = 128
-    style_mixing_prob: float = 0.9  # as chapter 07
-    mbstd_group_size: int = 4       # D's minibatch stddev groups (0 = off): the batch must be divisible by it
-
-    def __post_init__(self):
-        size = checks.power_of_two("img_size", self.img_size, minimum=8,
-                                   why="the synthesis network doubles a 4x4 constant")
-        checks.choice("img_channels (1 grey or 3 RGB)", self.img_channels, (1, 3))
-        checks.integer("z_dim", self.z_dim, maximum=4096)
-        checks.integer("w_dim", self.w_dim, maximum=4096)
-        checks.integer("mapping_layers", self.mapping_layers, minimum=1, maximum=32)
-        checks.integer("fmap_base", self.fmap_base)
-        checks.integer("fmap_max", self.fmap_max, maximum=4096)
-        checks.number("style_mixing_prob", self.style_mixing_prob, minimum=0, maximum=1)
-        checks.integer("mbstd_group_size (0 = off)", self.mbstd_group_size, minimum=0)
-        if self.channels(size) < 1:
-            raise ValueError(f"fmap_base={self.fmap_base} leaves no channels at {size}x{size}: raise it to at least {size}")
-
-    @property
-    def resolutions(self) -> tuple[int, ...]:
-        return tuple(FIRST_SIZE * 2**k for k in range(int(math.log2(self.img_size // FIRST_SIZE)) + 1))
+class StyleGAN2Config(stylegan.StyleGANConfig):
+    """Chapter 07's settings and checks (img_size, img_channels, z_dim, w_dim, mapping_layers, fmap_base,
+    fmap_max, style_mixing_prob, mbstd_group_size): the two generators differ in their layers, not their knobs."""
 
     @property
     def num_ws(self) -> int:
         """One style per modulated conv: 1 at 4x4, 2 per later resolution (7 at 32x32)."""
         return 2 * len(self.resolutions) - 1
-
-    def channels(self, resolution: int) -> int:
-        return min(self.fmap_max, self.fmap_base // resolution)
 
 
 # --- The synthesis network ---------------------------------------------------------------------------
@@ -210,11 +181,7 @@ class Discriminator(nn.Module):
         self.blocks = nn.Sequential(*[DBlock(ch(b), ch(a)) for a, b in reversed(list(zip(res[:-1], res[1:])))])
         self.epilogue = progan.DiscriminatorEpilogue(ch(res[0]), cfg.mbstd_group_size)
 
-    def forward(self, x: Tensor) -> Tensor:
-        c, r = self.cfg.img_channels, self.cfg.img_size
-        if x.dim() != 4 or tuple(x.shape[1:]) != (c, r, r):
-            raise ValueError(f"Discriminator expects images [B, {c}, {r}, {r}], got {list(x.shape)}")
-        return self.epilogue(self.blocks(self.from_rgb(x)))
+    forward = stylegan.Discriminator.forward      # chapter 07's: check the size, fromRGB, blocks, epilogue
 
 
 # --- What the notebook measures ----------------------------------------------------------------------
