@@ -56,7 +56,9 @@ class StyleGAN2Config(stylegan.StyleGANConfig):
 
 # --- The synthesis network ---------------------------------------------------------------------------
 class SynthesisLayer(nn.Module):
-    """Modulated, demodulated conv3x3 -> + noise -> + bias -> LeakyReLU * sqrt(2). [B, c_in, H, W] -> [B, c_out, H, W]."""
+    """Modulated, demodulated conv3x3 -> + noise -> + bias -> LeakyReLU * sqrt(2).
+
+    [B, c_in, H, W] -> [B, c_out, H, W]."""
 
     def __init__(self, c_in: int, c_out: int, w_dim: int):
         super().__init__()

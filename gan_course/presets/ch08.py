@@ -41,7 +41,8 @@ def _stylegan2(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_
     train = TrainConfig(
         steps=steps, batch_size=batch_size,                   # a multiple of D's minibatch-stddev group (4)
         loss="nonsaturating",
-        r1_gamma=0.01, r1_every=16,   # the authors' heuristic 0.0002 * res^2 / batch is ~0.01 at 32^2; 10 is ~1000x too strong
+        # R1: the authors' heuristic gamma = 0.0002 * res^2 / batch is ~0.01 at 32^2 (their 10 is ~1000x too strong)
+        r1_gamma=0.01, r1_every=16,
         pl_weight=2.0, pl_every=4, pl_decay=0.01,             # the paper's path-length settings
         lr_g=lr, lr_d=lr, betas=(0.0, 0.99),                  # Adam as the paper; the loop scales both by k/(k+1)
         ema_decay=ema_decay, snapshot_every=max(1, steps // 4), n_snapshot=16)

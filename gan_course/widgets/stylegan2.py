@@ -28,10 +28,12 @@ def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int 
 
     check_style_generator(G)
     if not isinstance(real_images, torch.Tensor) or real_images.dim() != 4:
-        raise ValueError(f"real_images must be images [N, C, H, W], got {getattr(real_images, 'shape', type(real_images).__name__)}")
-    if (not isinstance(projected_ws, torch.Tensor) or projected_ws.shape != (len(real_images), G.num_ws, G.w_dim)):
-        raise ValueError(f"projected_ws must be one projection per real image, [N={len(real_images)}, num_ws={G.num_ws}, "
-                         f"w_dim={G.w_dim}], got {getattr(projected_ws, 'shape', type(projected_ws).__name__)}")
+        got = getattr(real_images, "shape", type(real_images).__name__)
+        raise ValueError(f"real_images must be images [N, C, H, W], got {got}")
+    if not isinstance(projected_ws, torch.Tensor) or projected_ws.shape != (len(real_images), G.num_ws, G.w_dim):
+        got = getattr(projected_ws, "shape", type(projected_ws).__name__)
+        raise ValueError(f"projected_ws must be one projection per real image, [N={len(real_images)}, "
+                         f"num_ws={G.num_ws}, w_dim={G.w_dim}], got {got}")
     checks.integer("index (a real image)", index, minimum=0, maximum=len(real_images) - 1)
     crossover = G.num_ws // 2 if crossover is None else crossover
     stylegan.style_mix(projected_ws[:1], projected_ws[:1], crossover)               # validates the crossover
