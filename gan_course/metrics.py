@@ -689,7 +689,7 @@ def peak_to_mean(features: torch.Tensor) -> torch.Tensor:
     """max |x| / mean |x| over the pixels of each feature map: [B, C, H, W] -> [B, C] (float64).
 
     A map whose energy sits in one spike (StyleGAN's droplet: a blob the generator uses to dominate
-    instance norm's statistics) scores up to H * W; an even map scores near 1 (a Gaussian map ~3-4).
+    instance norm's statistics) scores up to H * W; a constant map 1, a Gaussian one ~2 (4x4) to ~4 (32x32).
     """
     if not isinstance(features, torch.Tensor) or features.dim() != 4:
         shape = list(features.shape) if isinstance(features, torch.Tensor) else type(features).__name__

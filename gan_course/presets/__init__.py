@@ -63,5 +63,5 @@ def get_preset(chapter: str, name: str = "auto"):
 
 
 __all__ = ["BigGANPreset", "ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES",
-           "ProGANPreset", "SRGANPreset", "StyleGANPreset", "StyleGAN2Preset", "VanillaGANPreset", "VQVAEPreset", "WassersteinPreset",
-           "get_preset", "resolve_preset"]
+           "ProGANPreset", "SRGANPreset", "StyleGANPreset", "StyleGAN2Preset", "VanillaGANPreset", "VQVAEPreset",
+           "WassersteinPreset", "get_preset", "resolve_preset"]

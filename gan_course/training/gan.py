@@ -138,7 +138,7 @@ def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
 
 
 def lazy_adam(lr: float, betas: tuple[float, float], every: int) -> tuple[float, tuple[float, float]]:
-    """Adam's settings for a network regularised lazily every k steps (StyleGAN2, appendix B).
+    """Adam's settings for a network regularised lazily every k steps (StyleGAN2, sec. 3.1, and its code).
 
     The regulariser takes its own optimiser step, so the network makes k + 1 steps per k minibatches;
     with c = k / (k + 1), lr * c and beta ** c keep the learning rate and the moments' decay *per

@@ -31,6 +31,6 @@ from .wgan import disjoint_supports, toy_results_explorer
 
 __all__ = ["ImageView", "alpha_slider", "class_blend", "class_interpolation", "class_picker", "code_editor",
            "disjoint_supports", "display_size", "grid_picture", "interpolation", "latent_sliders", "noise_explorer",
-           "prior_sampler", "projection_mixer", "snapshot_player", "sr_compare", "stack_pictures", "style_mixing", "toy_results_explorer",
-           "truncation", "truncation_explorer",
+           "prior_sampler", "projection_mixer", "snapshot_player", "sr_compare", "stack_pictures", "style_mixing",
+           "toy_results_explorer", "truncation", "truncation_explorer",
            "vector_arithmetic"]
