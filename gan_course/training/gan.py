@@ -139,14 +139,26 @@ def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
         b_ema.copy_(b)
 
 
+def lazy_adam(lr: float, betas: tuple[float, float], every: int) -> tuple[float, tuple[float, float]]:
+    """Adam's settings for a network regularised lazily every k steps (StyleGAN2, sec. 3.1, and its code).
+
+    The regulariser takes its own optimiser step, so the network makes k + 1 steps per k minibatches;
+    with c = k / (k + 1), lr * c and beta ** c keep the learning rate and the moments' decay *per
+    minibatch* what they were (beta ** c applied k + 1 times is beta ** k). k = 1: unchanged.
+    """
+    checks.integer("every (the lazy regularisation interval, 1 = every step)", every)
+    c = every / (every + 1) if every > 1 else 1.0
+    return lr * c, (betas[0] ** c, betas[1] ** c)
+
+
 def make_optimizer(params, name: str, lr: float, betas: tuple[float, float], lazy_every: int = 1) -> torch.optim.Optimizer:
     """Adam or RMSprop. With lazy regularisation every k steps the network takes k + 1 optimiser steps
-    per k minibatches, so StyleGAN2 scales Adam's lr and betas by c = k / (k + 1): lr * c, beta ** c."""
-    c = lazy_every / (lazy_every + 1) if lazy_every > 1 else 1.0
+    per k minibatches, so StyleGAN2 scales Adam's lr and betas by c = k / (k + 1): see `lazy_adam`."""
+    lr, betas = lazy_adam(lr, betas, lazy_every)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr * c, betas=(betas[0] ** c, betas[1] ** c))
+        return torch.optim.Adam(params, lr=lr, betas=betas)
     if name == "rmsprop":  # the WGAN paper: momentum-based optimisers destabilise the clipped critic
-        return torch.optim.RMSprop(params, lr=lr * c)
+        return torch.optim.RMSprop(params, lr=lr)
     raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
 
 
