@@ -682,3 +682,17 @@ def perceptual_path_length(generate, distance, start: torch.Tensor, end: torch.T
     z's through the whole generator; in W: lerp between w = f(z)'s through the synthesis network."""
     return filtered_mean(path_distances(generate, distance, start, end, interpolation=interpolation, epsilon=epsilon,
                                         t=t, seed=seed, batch_size=batch_size))
+
+
+# --- Chapter 08: feature-map peak-to-mean ratio (the "droplet" of StyleGAN2's sec. 2.1) -----------------------
+def peak_to_mean(features: torch.Tensor) -> torch.Tensor:
+    """max |x| / mean |x| over the pixels of each feature map: [B, C, H, W] -> [B, C] (float64).
+
+    A map whose energy sits in one spike (StyleGAN's droplet: a blob the generator uses to dominate
+    instance norm's statistics) scores up to H * W; a constant map 1, a Gaussian one ~2 (4x4) to ~4 (32x32).
+    """
+    if not isinstance(features, torch.Tensor) or features.dim() != 4:
+        shape = list(features.shape) if isinstance(features, torch.Tensor) else type(features).__name__
+        raise ValueError(f"peak_to_mean needs feature maps [B, C, H, W], got {shape}")
+    a = features.detach().double().abs().flatten(2)                  # [B, C, H*W]
+    return a.amax(dim=2) / a.mean(dim=2).clamp_min(1e-12)

@@ -279,6 +279,25 @@ def test_training_through_the_shared_loop_with_biggans_recipe():
     assert torch.equal(training.sample(run.G_ema, 4, seed=0), training.sample(run.G_ema, 4, seed=0))
 
 
+def test_the_first_steps_of_a_longer_run_are_a_shorter_run():
+    """The notebook's ablation reads its SN arm off the main run's first steps: that must be exact."""
+    x, y = torch.rand(48, 1, 16, 16) * 2 - 1, torch.randint(4, (48,))
+
+    def run(steps):
+        G, D = build(seed=3)
+        cfg = training.TrainConfig(steps=steps, batch_size=8, loss="hinge", n_critic=2, betas=(0.0, 0.999),
+                                   ortho_beta=1e-4, ema_decay=0.9)
+        fid_like = training.metric_callback(2, "fake_mean", lambda r: training.sample(r.G_ema, 4, seed=1).mean())
+        return training.train_gan(G, D, x, cfg, y=y, callbacks=[fid_like])
+
+    short, long = run(4), run(7)
+    for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+        assert short.history[key] == long.history[key][:4], key
+    step_and_value = lambda rows: [(step, value) for step, _, value in rows if step <= 4]   # seconds differ
+    assert step_and_value(short.history.metrics["fake_mean"]) == step_and_value(long.history.metrics["fake_mean"])
+    assert len(step_and_value(short.history.metrics["fake_mean"])) == 2
+
+
 # --- Bad input ----------------------------------------------------------------------------------------------------
 def test_z_dim_must_split_into_chunks():
     with pytest.raises(ValueError, match=r"z_dim=10 must split into 3 equal chunks .* multiple of 3, e.g. 9"):
@@ -328,3 +347,92 @@ def test_chapter_06_presets_build_and_run_one_batch(name):
     t = P.train
     assert t.loss == "hinge" and t.n_critic == 2 and t.betas[0] == 0.0 and t.ema_decay > 0  # BigGAN's recipe
     assert P.thresholds[0] == 0.1 and P.thresholds[-1] == 2.0 and list(P.thresholds) == sorted(P.thresholds)
+    assert P.ablation_steps <= t.steps and P.ablation_steps % P.fid_every == 0   # the ablation reads the main run
+    assert P.standing_batches >= 1 and P.standing_batch_size >= 2
+
+
+def test_chapter_06_preset_refuses_an_ablation_it_cannot_read_off_the_main_run():
+    import dataclasses
+
+    from gan_course import presets
+
+    P = presets.get_preset("06_biggan", "tiny")
+    for bad in ({"ablation_steps": P.train.steps + 1}, {"fid_every": P.ablation_steps + 1}):
+        with pytest.raises(ValueError, match="ablation_steps"):
+            dataclasses.replace(P, **bad)
+
+
+# --- Standing statistics ------------------------------------------------------------------------
+def _trained_a_little(seed=0):
+    """A G whose BN running statistics are those of training batches (not of its current weights)."""
+    G, _ = build(seed)
+    G.train()
+    with torch.no_grad():
+        for _ in range(3):
+            G(torch.randn(8, G.z_dim), torch.randint(4, (8,)))
+            for p in G.parameters():
+                p.add_(0.05 * torch.randn_like(p))
+    return G
+
+
+def _spectral_buffers(G):
+    return {k: v.clone() for k, v in G.state_dict().items() if k.endswith("_u") or k.endswith("_v")}
+
+
+@pytest.mark.parametrize("threshold", [None, 0.5])
+def test_standing_stats_are_the_mean_of_the_batch_statistics_it_saw(threshold):
+    G = _trained_a_little()
+    seen = {}                                       # BN -> list of its input batches
+
+    def record(m, inp, out):
+        seen.setdefault(m, []).append(inp[0].detach().clone())
+
+    hooks = [m.register_forward_hook(record) for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
+    spectral, momenta = _spectral_buffers(G), [m.momentum for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
+    biggan.standing_stats(G, n_batches=3, batch_size=10, threshold=threshold, seed=1)
+    for h in hooks:
+        h.remove()
+    assert len(seen) == 2 * len(G.blocks) + 1 and all(len(batches) == 3 for batches in seen.values())
+    for m, batches in seen.items():
+        means = torch.stack([b.mean(dim=(0, 2, 3)) for b in batches])
+        variances = torch.stack([b.transpose(0, 1).flatten(1).var(dim=1) for b in batches])  # unbiased, as BN keeps
+        assert torch.allclose(m.running_mean, means.mean(0), atol=1e-5)
+        assert torch.allclose(m.running_var, variances.mean(0), rtol=1e-4, atol=1e-5)
+        assert m.num_batches_tracked.item() == 3
+    assert not G.training and not any(m.training for m in G.modules())
+    assert [m.momentum for m in G.modules() if isinstance(m, nn.BatchNorm2d)] == momenta   # put back
+    assert all(torch.equal(v, _spectral_buffers(G)[k]) for k, v in spectral.items())      # SN's u, v untouched
+
+
+def test_standing_stats_change_eval_outputs_and_are_deterministic():
+    z, y = torch.randn(6, 12), LABELS
+    G = _trained_a_little()
+    before = training.sample(G, 6, z=z, labels=y)
+    a = training.sample(biggan.standing_stats(G, n_batches=4, batch_size=16, seed=3), 6, z=z, labels=y)
+    assert not torch.allclose(before, a, atol=1e-3)
+    b = training.sample(biggan.standing_stats(_trained_a_little(), n_batches=4, batch_size=16, seed=3), 6, z=z, labels=y)
+    assert torch.equal(a, b)                        # same seed: same statistics, same samples
+    c = training.sample(biggan.standing_stats(G, n_batches=4, batch_size=16, seed=4), 6, z=z, labels=y)
+    assert not torch.equal(a, c)
+    params = {k: p.clone() for k, p in G.named_parameters()}
+    biggan.standing_stats(G, n_batches=2, batch_size=8, threshold=0.3)
+    assert all(torch.equal(p, params[k]) for k, p in G.named_parameters())   # the weights stay
+
+
+def test_standing_stats_of_a_truncated_z_follow_its_smaller_spread():
+    G, _ = build()       # the first BN normalises the 4x4 map made from z_0 alone: a linear map of z_0 (zero bias)
+    wide = biggan.standing_stats(G, n_batches=4, batch_size=32, seed=0).blocks[0].bn1.bn.running_var.clone()
+    narrow = biggan.standing_stats(G, n_batches=4, batch_size=32, threshold=0.2, seed=0).blocks[0].bn1.bn.running_var
+    ratio = (narrow / wide).mean().item()
+    truncated_var = 1 - 2 * 0.2 * math.exp(-0.02) / math.sqrt(2 * math.pi) / math.erf(0.2 / math.sqrt(2))
+    assert ratio == pytest.approx(truncated_var, rel=0.3)    # Var(z_i | |z_i| <= 0.2) ~ 0.0133 of N(0, 1)'s
+
+
+@pytest.mark.parametrize("kw,message", [({"n_batches": 0}, "n_batches"), ({"batch_size": 1}, "two or more"),
+                                        ({"threshold": 0.0}, "threshold")])
+def test_standing_stats_bad_input(kw, message):
+    G, _ = build()
+    with pytest.raises(ValueError, match=message):
+        biggan.standing_stats(G, **kw)
+    with pytest.raises(ValueError, match="no batch-norm"):
+        biggan.standing_stats(nn.Linear(2, 2))

@@ -143,6 +143,7 @@ def test_preset_comparison_is_fair_and_follows_the_papers(name):
     methods = P.toy_methods
     assert set(methods) == ({"vanilla (NS)", "WGAN-GP"} | ({"WGAN (clip)"} if name != "small" else set()))
     assert len({cfg.steps for cfg in methods.values()}) == 1         # same generator-step budget ...
+    assert len({cfg.lr_decay_start for cfg in methods.values()}) == 1  # ... and the same lr schedule
     assert set(P.toy_steps) == {"ring8", "grid25"}                   # ... per mixture
     assert P.toy_model.z_dim == 2 and P.n_eval in (1000, 2500)
     gp = methods["WGAN-GP"]

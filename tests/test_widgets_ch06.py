@@ -1,11 +1,14 @@
 """Chapter 06's truncation explorer without a browser: class, threshold and noise seed each change the
 picture, the same values give the same PNG bytes, and the samples are the truncated noise's."""
+import copy
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from gan_course import runtime, training, widgets
+from gan_course.models import biggan
 from gan_course.models.biggan import BigGANConfig, Generator, truncated_noise
 from test_widgets_ch04 import changes_then_repeats  # set a control, compare the PNG bytes, set it back
 
@@ -42,6 +45,20 @@ def test_the_picture_shows_g_on_truncated_noise(G):
     z = truncated_noise(4, G.z_dim, 0.5, seed=9)
     expected = training.sample(G, 4, z=z, labels=torch.full((4,), 3))
     assert np.array_equal(view.render(label=3, threshold=0.5, noise_seed=9), widgets.grid_picture(expected, nrow=4))
+
+
+def test_with_standing_statistics_each_threshold_gets_its_own(G):
+    view = widgets.truncation_explorer(G, n_samples=4, nrow=4, standing=(2, 8))
+    z = truncated_noise(4, G.z_dim, 0.5, seed=9)
+    at_half = biggan.standing_stats(copy.deepcopy(G), n_batches=2, batch_size=8, threshold=0.5, seed=0)
+    expected = training.sample(at_half, 4, z=z, labels=torch.full((4,), 3))
+    picture = view.render(label=3, threshold=0.5, noise_seed=9)
+    assert np.array_equal(picture, widgets.grid_picture(expected, nrow=4))
+    assert not np.array_equal(picture, widgets.truncation_explorer(G, n_samples=4, nrow=4).render(label=3, threshold=0.5, noise_seed=9))
+    assert np.array_equal(view.render(label=3, threshold=0.5, noise_seed=9), picture)   # kept, the same picture
+    assert G.blocks[0].bn1.bn.num_batches_tracked.item() == 0                          # G itself untouched
+    with pytest.raises(ValueError, match="standing must be None or"):
+        widgets.truncation_explorer(G, standing=16)
 
 
 def test_bad_arguments_are_clear_errors(G):

@@ -4,7 +4,7 @@ An explicit dict (not class names in strings) so an editor can jump straight to 
 """
 import dataclasses
 
-from . import biggan, conditional, dcgan, mlp, progan, srgan, stylegan, vqvae
+from . import biggan, conditional, dcgan, mlp, progan, srgan, stylegan, stylegan2, vqvae
 
 MODELS = {
     "mlp": (mlp.MLPConfig, mlp.Generator, mlp.Discriminator),
@@ -14,6 +14,7 @@ MODELS = {
     "progan": (progan.ProGANConfig, progan.Generator, progan.Discriminator),
     "biggan": (biggan.BigGANConfig, biggan.Generator, biggan.Discriminator),
     "stylegan": (stylegan.StyleGANConfig, stylegan.Generator, stylegan.Discriminator),
+    "stylegan2": (stylegan2.StyleGAN2Config, stylegan2.Generator, stylegan2.Discriminator),
     "srgan": (srgan.SRGANConfig, srgan.SRResNet, srgan.Discriminator),
     "vqvae": (vqvae.VQVAEConfig, vqvae.VQVAE, vqvae.PatchDiscriminator),  # (autoencoder, patch D): ch. 10
 }

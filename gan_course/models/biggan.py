@@ -20,7 +20,8 @@ model, ajbrock/BigGAN-PyTorch):
 - Orthogonal initialisation of every conv and linear weight (the authors' `--G_init ortho`).
 
 The training side (hinge loss, 2 D steps per G step, Adam with beta1 = 0, EMA of G, orthogonal
-regularisation) is a `TrainConfig`; the sampling side is `truncated_noise`, the truncation trick.
+regularisation) is a `TrainConfig`; the sampling side is `truncated_noise`, the truncation trick, and
+`standing_stats`, the BN statistics re-estimated for the G we sample from at the threshold we use.
 
 Layouts: img_size 16 / 32 / 64 gives 2 / 3 / 4 up-blocks in G (from 4x4); D halves the side down
 to 8x8 and adds two blocks at 8x8 (the authors' 32x32 D: 32 -> 16 -> 8 -> 8 -> 8).
@@ -122,6 +123,54 @@ def truncated_noise(n: int, z_dim: int, threshold: float, *, seed: int | None = 
         z[outside] = torch.randn(int(outside.sum()), generator=gen)
         outside = z.abs() > threshold
     return z
+
+
+@torch.no_grad()
+def standing_stats(G: nn.Module, *, n_batches: int = 16, batch_size: int = 64, threshold: float | None = None,
+                   seed: int = 0) -> nn.Module:
+    """"Standing statistics" (BigGAN appendix C.1): recompute G's batch-norm statistics for sampling.
+
+    In eval mode every BN normalises with its running mean and variance. During training those come
+    from the *training* G's batches (an EMA G copies them from G: they belong to other weights) and
+    from untruncated z. Here every BN's running statistics are reset and re-estimated from
+    `n_batches` batches of `batch_size` samples drawn the way we will sample: z from
+    `truncated_noise(threshold)` (or N(0, I) for threshold=None) and uniformly random labels.
+    Each BN runs with momentum=None, PyTorch's cumulative average: afterwards running_mean is the
+    mean of the batches' means and running_var the mean of their (unbiased) variances.
+
+    Changes G in place and returns it, in eval mode: its BN running statistics (and their
+    num_batches_tracked) are replaced, nothing else. Only the BN layers run in training mode, so
+    spectral norm's power-iteration vectors u, v stay as they were, and each BN's momentum is put
+    back. To keep the original statistics, pass a copy (`copy.deepcopy(G)`). Call it again for each
+    truncation threshold you sample at: the statistics depend on it. `seed` fixes z and the labels.
+    """
+    checks.integer("n_batches", n_batches)
+    checks.integer("batch_size", batch_size, minimum=2, why="batch norm needs two or more samples per batch")
+    norms = [m for m in G.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        raise ValueError(f"standing_stats re-estimates batch-norm statistics, but {type(G).__name__} has no "
+                         f"batch-norm layer")
+    device = next(G.parameters()).device
+    gen = torch.Generator().manual_seed(int(seed))
+    momenta = [m.momentum for m in norms]
+    G.eval()
+    for m in norms:
+        m.reset_running_stats()  # mean 0, variance 1, num_batches_tracked 0
+        m.momentum = None        # cumulative average over the batches below, not an EMA
+        m.train()                # normalise with each batch's statistics and accumulate them
+    try:
+        for i in range(n_batches):
+            if threshold is None:
+                z = torch.randn(batch_size, G.z_dim, generator=gen)
+            else:
+                z = truncated_noise(batch_size, G.z_dim, threshold, seed=int(torch.randint(2**31, (1,), generator=gen)))
+            labels = torch.randint(G.num_classes, (batch_size,), generator=gen)
+            G(z.to(device), labels.to(device))
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        G.eval()
+    return G
 
 
 def hierarchical_inputs(z: Tensor, c: Tensor, num_chunks: int) -> tuple[Tensor, list[Tensor]]:

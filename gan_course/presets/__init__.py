@@ -12,7 +12,7 @@ import os
 
 import torch
 
-from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch09, ch10
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09, ch10
 from .ch01 import VanillaGANPreset
 from .ch02 import ConditionalGANPreset
 from .ch03 import WassersteinPreset
@@ -20,6 +20,7 @@ from .ch04 import DCGANPreset
 from .ch05 import ProGANPreset
 from .ch06 import BigGANPreset
 from .ch07 import StyleGANPreset
+from .ch08 import StyleGAN2Preset
 from .ch09 import SRGANPreset
 from .ch10 import VQVAEPreset
 
@@ -36,6 +37,7 @@ PRESETS = {
     "05_progan": ch05.PRESETS,
     "06_biggan": ch06.PRESETS,
     "07_stylegan": ch07.PRESETS,
+    "08_stylegan2": ch08.PRESETS,
     "09_srgan": ch09.PRESETS,
     "10_vqvae": ch10.PRESETS,
 }
@@ -61,5 +63,5 @@ def get_preset(chapter: str, name: str = "auto"):
 
 
 __all__ = ["BigGANPreset", "ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES",
-           "ProGANPreset", "SRGANPreset", "StyleGANPreset", "VanillaGANPreset", "VQVAEPreset", "WassersteinPreset",
-           "get_preset", "resolve_preset"]
+           "ProGANPreset", "SRGANPreset", "StyleGANPreset", "StyleGAN2Preset", "VanillaGANPreset", "VQVAEPreset",
+           "WassersteinPreset", "get_preset", "resolve_preset"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..models.biggan import BigGANConfig
 from ..training import TrainConfig
 
-THRESHOLDS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # the truncation curve's t, low (faithful) to high (varied)
+THRESHOLDS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0)  # the truncation curve's t, low (faithful) to high (varied)
 
 
 @dataclass(frozen=True)
@@ -24,31 +24,41 @@ class BigGANPreset:
     limit: int | None            # use the first n training images (None: all)
     model: BigGANConfig          # img_size also sets the size the data are loaded at
     train: TrainConfig           # the main run (spectral norm in D)
-    ablation_steps: int          # G steps of each run of the SN-in-D ablation (on and off, the same budget)
-    fid_every: int               # FID of G_ema during training every k G steps
+    ablation_steps: int          # G steps of each run of the SN-in-D ablation (on: the main run's first steps; off)
+    fid_every: int               # FID of G_ema during training every k G steps (a divisor of ablation_steps)
     n_fid: int                   # generated (and real test) images per FID during training
     n_per_class: int             # generated images per class for the final class accuracy, FID and precision/recall
+    standing_batches: int        # batches of noise for G_ema's standing BN statistics (biggan.standing_stats) ...
+    standing_batch_size: int     # ... of this many samples each
     thresholds: tuple[float, ...] = THRESHOLDS
+
+    def __post_init__(self):
+        if not 0 < self.ablation_steps <= self.train.steps or self.ablation_steps % self.fid_every:
+            raise ValueError(f"ablation_steps={self.ablation_steps} must be at most the main run's {self.train.steps} "
+                             f"steps (its SN arm is the main run's first steps) and a multiple of fid_every="
+                             f"{self.fid_every} (both arms need an FID at its last step)")
 
 
 def _biggan(dataset, img_size, z_dim, shared_dim, g_width, d_width, attention, steps, batch_size, ema_decay,
-            ablation_steps, fid_every, n_fid, n_per_class, limit=None):
+            ablation_steps, fid_every, n_fid, n_per_class, standing, limit=None):
     return BigGANPreset(
         dataset=dataset, fit="resize" if dataset == "digits" else "pad", limit=limit,
         model=BigGANConfig(img_size=img_size, img_channels=1, num_classes=10, z_dim=z_dim, shared_dim=shared_dim,
                            g_width=g_width, d_width=d_width, attention=attention),
         train=TrainConfig(steps=steps, batch_size=batch_size, loss="hinge", n_critic=2, lr_g=2e-4, lr_d=2e-4,
                           betas=(0.0, 0.999), ortho_beta=1e-4, ema_decay=ema_decay),
-        ablation_steps=ablation_steps, fid_every=fid_every, n_fid=n_fid, n_per_class=n_per_class)
+        ablation_steps=ablation_steps, fid_every=fid_every, n_fid=n_fid, n_per_class=n_per_class,
+        standing_batches=standing[0], standing_batch_size=standing[1])
 
 
 PRESETS = {
     "tiny": _biggan("digits", img_size=16, z_dim=24, shared_dim=16, g_width=16, d_width=16, attention=8, steps=30,
-                    batch_size=16, ema_decay=0.9, ablation_steps=6, fid_every=15, n_fid=200, n_per_class=20),
+                    batch_size=16, ema_decay=0.9, ablation_steps=15, fid_every=15, n_fid=200, n_per_class=20,
+                    standing=(4, 32)),
     "small": _biggan("fashion-mnist", img_size=32, z_dim=64, shared_dim=64, g_width=32, d_width=16, attention=16,
-                     steps=1200, batch_size=32, ema_decay=0.99, ablation_steps=300, fid_every=300, n_fid=1000,
-                     n_per_class=100),
+                     steps=1200, batch_size=32, ema_decay=0.99, ablation_steps=300, fid_every=150, n_fid=1000,
+                     n_per_class=100, standing=(16, 64)),
     "full": _biggan("fashion-mnist", img_size=32, z_dim=128, shared_dim=128, g_width=128, d_width=128, attention=16,
                     steps=20000, batch_size=64, ema_decay=0.9999, ablation_steps=5000, fid_every=1000, n_fid=5000,
-                    n_per_class=1000),
+                    n_per_class=1000, standing=(64, 128)),
 }

@@ -11,8 +11,8 @@
   train through the same `fit` with `train_model` and its one-loss step function.
 """
 from .gan import (OPTIMIZERS, TrainConfig, check_samples, discriminator_update, ema_update, gan_step,
-                  generator_update, health_callback, is_conditional, make_optimizer, path_length_regulariser,
-                  sample, snapshot_callback, train_gan)
+                  generator_update, health_callback, is_conditional, lazy_adam, lr_factor, make_optimizer,
+                  path_length_regulariser, sample, snapshot_callback, train_gan)
 from .loop import (PROGRESS_ENV, RESUMABLE_CHANGES, Batches, Callback, History, Run, fit, metric_callback,
                    resume_run, save_run, time_budget)
 from .supervised import FitConfig, supervised_step, train_model
@@ -20,6 +20,7 @@ from .supervised import FitConfig, supervised_step, train_model
 __all__ = [
     "OPTIMIZERS", "PROGRESS_ENV", "RESUMABLE_CHANGES", "Batches", "Callback", "FitConfig", "History", "Run",
     "TrainConfig", "check_samples", "discriminator_update", "ema_update", "fit", "gan_step", "generator_update",
-    "health_callback", "is_conditional", "make_optimizer", "metric_callback", "path_length_regulariser",
-    "resume_run", "sample", "save_run", "snapshot_callback", "supervised_step", "time_budget", "train_gan", "train_model",
+    "health_callback", "is_conditional", "lazy_adam", "lr_factor", "make_optimizer", "metric_callback",
+    "path_length_regulariser", "resume_run", "sample", "save_run", "snapshot_callback", "supervised_step", "time_budget",
+    "train_gan", "train_model",
 ]

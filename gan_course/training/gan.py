@@ -44,6 +44,7 @@ class TrainConfig:
     lr_d: float = 2e-4
     optimizer: str = "adam"         # "rmsprop" for the original WGAN
     betas: tuple[float, float] = (0.5, 0.999)  # beta1=0.9 makes GANs oscillate (DCGAN paper)
+    lr_decay_start: float = 1.0     # both lrs fall linearly to 0 from this fraction of `steps` on; 1 = constant
     gp_lambda: float = 0.0          # WGAN-GP penalty weight (10 in the paper); 0 = off
     drift: float = 0.0              # ProGAN: + drift * E[D(x)^2] keeps the critic's output near 0 (0.001)
     r1_gamma: float = 0.0           # R1 penalty weight; 0 = off
@@ -75,6 +76,7 @@ class TrainConfig:
         for i, beta in enumerate(self.betas):
             checks.number(f"betas[{i}] (Adam's decay rate)", beta, minimum=0, below=1)
         self.betas = tuple(float(b) for b in self.betas)
+        checks.number("lr_decay_start (fraction of the steps)", self.lr_decay_start, minimum=0, maximum=1)
         checks.number("gp_lambda (gradient-penalty weight)", self.gp_lambda, minimum=0)
         checks.number("drift (ProGAN's drift weight)", self.drift, minimum=0)
         checks.number("r1_gamma", self.r1_gamma, minimum=0)
@@ -137,15 +139,48 @@ def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
         b_ema.copy_(b)
 
 
+def lazy_adam(lr: float, betas: tuple[float, float], every: int) -> tuple[float, tuple[float, float]]:
+    """Adam's settings for a network regularised lazily every k steps (StyleGAN2, sec. 3.1, and its code).
+
+    The regulariser takes its own optimiser step, so the network makes k + 1 steps per k minibatches;
+    with c = k / (k + 1), lr * c and beta ** c keep the learning rate and the moments' decay *per
+    minibatch* what they were (beta ** c applied k + 1 times is beta ** k). k = 1: unchanged.
+    """
+    checks.integer("every (the lazy regularisation interval, 1 = every step)", every)
+    c = every / (every + 1) if every > 1 else 1.0
+    return lr * c, (betas[0] ** c, betas[1] ** c)
+
+
 def make_optimizer(params, name: str, lr: float, betas: tuple[float, float], lazy_every: int = 1) -> torch.optim.Optimizer:
     """Adam or RMSprop. With lazy regularisation every k steps the network takes k + 1 optimiser steps
-    per k minibatches, so StyleGAN2 scales Adam's lr and betas by c = k / (k + 1): lr * c, beta ** c."""
-    c = lazy_every / (lazy_every + 1) if lazy_every > 1 else 1.0
+    per k minibatches, so StyleGAN2 scales Adam's lr and betas by c = k / (k + 1): see `lazy_adam`."""
+    lr, betas = lazy_adam(lr, betas, lazy_every)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr * c, betas=(betas[0] ** c, betas[1] ** c))
+        return torch.optim.Adam(params, lr=lr, betas=betas)
     if name == "rmsprop":  # the WGAN paper: momentum-based optimisers destabilise the clipped critic
-        return torch.optim.RMSprop(params, lr=lr * c)
+        return torch.optim.RMSprop(params, lr=lr)
     raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
+
+
+def lr_factor(cfg: TrainConfig, step: int) -> float:
+    """What the learning rates are multiplied by for generator step `step` (the steps done before it): 1 until
+    `lr_decay_start * steps`, then linearly down towards 0 at `steps` (as CycleGAN trains, arXiv:1703.10593).
+    Lowering the lr at the end of a run settles G where it stands instead of letting it swing on."""
+    start = cfg.lr_decay_start * cfg.steps
+    if step <= start:
+        return 1.0
+    return max(0.0, (cfg.steps - step) / (cfg.steps - start))
+
+
+def _schedule_lr(run: Run) -> None:
+    """Set every optimiser's lr for this step: its first lr (kept in the param group as "initial_lr", as
+    torch's schedulers do; lazy regularisation's adjusted lr included) times `lr_factor`. The lr is a pure
+    function of the step, so checkpoints need nothing more for an exact resume (a resume that changes
+    `steps` also moves the decay)."""
+    factor = lr_factor(run.config, run.step)
+    for opt in run.optimizers.values():
+        for group in opt.param_groups:
+            group["lr"] = group.setdefault("initial_lr", group["lr"]) * factor
 
 
 def _optimise(opt: torch.optim.Optimizer, loss: Tensor) -> None:
@@ -162,6 +197,8 @@ def gan_step(run: Run) -> dict[str, float]:
     autocast = _autocast(run)
     labels = aux = fake = None
     logs: dict[str, float] = {}
+    if cfg.lr_decay_start < 1:
+        _schedule_lr(run)
 
     # 1) D (the critic) learns to tell real from fake, n_critic times.
     run.D.requires_grad_(True)

@@ -14,6 +14,7 @@ always give the same bytes. Chapters add their views (truncation, style mixing .
   progan.py    the fade-in alpha slider over a growing generator (chapter 05)
   biggan.py    class picker + truncation slider + new noise (chapter 06, conditional generators)
   stylegan.py  style mixing, truncation in W, the noise inputs (chapter 07, any style generator)
+  stylegan2.py a real image's projection into W mixed with a generated image (chapter 08)
   srgan.py     wipe/compare of super-resolution methods on held-out images (chapter 09)
   vqvae.py     code editor, sampling from the prior over codes (chapter 10, VQ-VAE)
 """
@@ -24,11 +25,12 @@ from .latent import interpolation, latent_sliders, vector_arithmetic
 from .progan import alpha_slider
 from .srgan import sr_compare
 from .stylegan import noise_explorer, style_mixing, truncation
+from .stylegan2 import projection_mixer
 from .vqvae import code_editor, prior_sampler
 from .wgan import disjoint_supports, toy_results_explorer
 
 __all__ = ["ImageView", "alpha_slider", "class_blend", "class_interpolation", "class_picker", "code_editor",
            "disjoint_supports", "display_size", "grid_picture", "interpolation", "latent_sliders", "noise_explorer",
-           "prior_sampler", "snapshot_player", "sr_compare", "stack_pictures", "style_mixing", "toy_results_explorer",
-           "truncation", "truncation_explorer",
+           "prior_sampler", "projection_mixer", "snapshot_player", "sr_compare", "stack_pictures", "style_mixing",
+           "toy_results_explorer", "truncation", "truncation_explorer",
            "vector_arithmetic"]

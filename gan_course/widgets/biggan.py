@@ -5,6 +5,8 @@ For any conditional generator G(z, labels) (`num_classes` > 0, `z_dim`), e.g. Bi
 """
 from __future__ import annotations
 
+import copy
+
 from .core import ImageView, grid_picture
 from .generator import conditional_inputs, generate
 
@@ -12,7 +14,7 @@ THRESHOLDS = (0.05, 2.0, 0.05)  # the slider's (min, max, step): the BigGAN pape
 
 
 def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_samples: int = 16, nrow: int = 8,
-                        seed: int = 0, scale: int = 3,
+                        seed: int = 0, scale: int = 3, standing: tuple[int, int] | None = None,
                         title: str = "Truncation: pick a class, move the threshold, draw new noise"):
     """`n_samples` images of one class from truncated noise z ~ N(0, I) restricted to [-t, t].
 
@@ -20,15 +22,30 @@ def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_sample
     button adds 1). The picture is a pure function of the three values. Moving t down shows the
     truncation trade-off on the learner's own model: the samples become more alike and (for a
     well-trained G) more typical of the class.
+
+    `standing=(n_batches, batch_size)` samples at each t from a copy of G with BigGAN's standing
+    statistics at that t (`models.biggan.standing_stats(copy, threshold=t, seed=seed)`, computed the
+    first time t is shown and kept), as the chapter's truncation curve does; None shows G as it is.
     """
     import ipywidgets as W
 
-    from ..models.biggan import truncated_noise
+    from ..models.biggan import standing_stats, truncated_noise
 
     picker = conditional_inputs(G, class_names, n_samples, "truncation explorer", "models.biggan.Generator")
     low, high, step = THRESHOLDS
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not low <= threshold <= high:
         raise ValueError(f"threshold must be a number in [{low}, {high}] (the slider's range), got {threshold!r}")
+    if standing is not None and (not isinstance(standing, tuple) or len(standing) != 2):
+        raise ValueError(f"standing must be None or (n_batches, batch_size) for biggan.standing_stats, got {standing!r}")
+    at_threshold = {}  # t -> a copy of G with standing statistics at t
+
+    def generator_at(threshold):
+        if standing is None:
+            return G
+        if threshold not in at_threshold:
+            at_threshold[threshold] = standing_stats(copy.deepcopy(G), n_batches=standing[0], batch_size=standing[1],
+                                                     threshold=threshold, seed=seed)
+        return at_threshold[threshold]
     controls = {"label": picker,
                 "threshold": W.FloatSlider(value=float(threshold), min=low, max=high, step=step,
                                            description="truncation t", continuous_update=False),
@@ -38,7 +55,7 @@ def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_sample
 
     def render(label, threshold, noise_seed):
         z = truncated_noise(n_samples, G.z_dim, threshold, seed=noise_seed)
-        return grid_picture(generate(G, z, label), nrow=min(nrow, n_samples), scale=scale)
+        return grid_picture(generate(generator_at(threshold), z, label), nrow=min(nrow, n_samples), scale=scale)
 
     view = ImageView(render, controls, title, extras=(resample,))
     view.resample = resample
