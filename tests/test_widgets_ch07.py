@@ -9,16 +9,21 @@ from gan_course.models import stylegan
 from test_widgets_ch04 import changes_then_repeats
 
 
-@pytest.fixture(scope="module")
-def G():
+def style_generator(name="stylegan"):
+    """A small style-based G (chapter 07's or 08's) whose noise weights and w_avg look trained."""
     runtime.seed_everything(0)
-    G, _ = models.build("stylegan", img_size=16, z_dim=8, w_dim=8, mapping_layers=2, fmap_base=64, fmap_max=8)
+    G, _ = models.build(name, img_size=16, z_dim=8, w_dim=8, mapping_layers=2, fmap_base=64, fmap_max=8)
     with torch.no_grad():
         for module in G.modules():                    # a trained G's noise weights are not 0: make them so
             if hasattr(module, "noise"):
                 module.noise.weight.normal_(0, 0.5)
         G.mapping.w_avg.normal_()
     return G.eval()
+
+
+@pytest.fixture(scope="module")
+def G():
+    return style_generator("stylegan")
 
 
 def tile(picture, row, i, side=16, scale=3):

@@ -4,22 +4,15 @@ bytes for others, its rows are what they say, and bad input is a clear error."""
 import pytest
 import torch
 
-from gan_course import models, projection, runtime, widgets
+from gan_course import models, projection, widgets
 from gan_course.models import stylegan
 from test_widgets_ch04 import changes_then_repeats
-from test_widgets_ch07 import tile
+from test_widgets_ch07 import style_generator, tile
 
 
 @pytest.fixture(scope="module")
 def G():
-    runtime.seed_everything(0)
-    G, _ = models.build("stylegan2", img_size=16, z_dim=8, w_dim=8, mapping_layers=2, fmap_base=64, fmap_max=8)
-    with torch.no_grad():
-        for module in G.modules():                    # a trained G's noise weights are not 0: make them so
-            if hasattr(module, "noise"):
-                module.noise.weight.normal_(0, 0.5)
-        G.mapping.w_avg.normal_()
-    return G.eval()
+    return style_generator("stylegan2")
 
 
 @pytest.fixture(scope="module")
