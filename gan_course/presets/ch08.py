@@ -15,7 +15,7 @@ against 1,000 test images (course classifier features). FID at the halfway point
     lr 3e-3, R1 gamma 1                       FID 25.5  (29.3)
     lr 5e-3, R1 gamma 1                       FID 21.2  (36.0)
 
-The authors' heuristic gamma = 0.0002 res^2 / batch (~0.01 here) is for long runs; on these short runs a
+The authors' heuristic gamma = 0.0002 res^2 / batch gives ~0.01 here; on these short runs a
 stronger R1 (gamma 1, chapter 07's) let the larger learning rate pay off. The old preset (400 steps at 2e-3,
 gamma 0.01) reached FID 32.2 in the notebook, speckled silhouettes. So `small`: lr 5e-3, gamma 1 (chapter
 07's recipe), 1,280 steps (about 155 s of CPU time per run; the notebook trains three runs of that length,
