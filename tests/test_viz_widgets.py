@@ -117,3 +117,18 @@ def test_stack_pictures_pads_to_the_widest():
     stacked = widgets.stack_pictures([top, bottom], gap=2)
     assert stacked.shape == (5, 5) and (stacked[:2, 3:] == 255).all() and (stacked[2:4] == 255).all()
     assert (stacked[4] == 0).all()
+
+
+def test_sliders_refuse_a_value_outside_their_range_instead_of_clamping_it():
+    from gan_course.widgets.core import float_slider, int_slider
+
+    assert int_slider("seed", 5, 0, 999).value == 5
+    with pytest.raises(ValueError, match=r"seed must be an int <= 999 \(the slider's range\), got 5000"):
+        int_slider("seed", 5000, 0, 999)  # ipywidgets alone would show seed 999
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        int_slider("seed", -1, 0, 999)
+    assert float_slider("psi", 0.7, 0.0, 1.0, 0.05).value == pytest.approx(0.7)
+    with pytest.raises(ValueError, match=r"psi must be in \[0.0, 1.0\], got 1.5"):
+        float_slider("psi", 1.5, 0.0, 1.0, 0.05)
+    with pytest.raises(ValueError, match="psi must be"):
+        float_slider("psi", float("nan"), 0.0, 1.0, 0.05)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import viz
+from .. import checks, viz
 
 
 # The picture's box: with its title and a few rows of controls above it, a view stays within about
@@ -21,6 +21,30 @@ FIGURE_DPI = 80  # matplotlib views; fewer dots per inch for a figure too large 
 # The browser smooths an enlarged image into a blur unless told to keep its pixels square.
 PIXELATED = "gan-course-pixelated"
 STYLE = f"<style>.{PIXELATED} {{image-rendering: pixelated;}}</style>"
+
+
+def int_slider(name: str, value, low: int, high: int, **options):
+    """An IntSlider over [low, high] starting at `value`; a value outside the range is an error.
+
+    ipywidgets clamps an out-of-range value without a word (a seed of 5000 on a 0-999 slider shows
+    seed 999), so the learner would look at another picture than the one asked for.
+    """
+    import ipywidgets as W
+
+    checks.integer(name, value, minimum=low, maximum=high, why="the slider's range")
+    options.setdefault("description", name)
+    options.setdefault("continuous_update", False)
+    return W.IntSlider(value=value, min=low, max=high, **options)
+
+
+def float_slider(name: str, value, low: float, high: float, step: float, **options):
+    """A FloatSlider over [low, high] starting at `value`; a value outside the range is an error."""
+    import ipywidgets as W
+
+    checks.number(name, value, minimum=low, maximum=high)
+    options.setdefault("description", name)
+    options.setdefault("continuous_update", False)
+    return W.FloatSlider(value=float(value), min=low, max=high, step=step, **options)
 
 
 def display_size(width: int, height: int, enlarge: bool = True) -> tuple[int, int]:
