@@ -164,7 +164,7 @@ def offline(tmp_path, monkeypatch):
     """Run in an empty folder with no $GAN_COURSE_DATA and no system datasets."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(data.ENV_VAR, raising=False)
-    monkeypatch.setattr(data, "SYSTEM_DIRS", {"mnist": (), "fashion-mnist": (str(tmp_path / "usr-share"),)})
+    monkeypatch.setattr(data.sources, "SYSTEM_DIRS", {"mnist": (), "fashion-mnist": (str(tmp_path / "usr-share"),)})
     return tmp_path
 
 

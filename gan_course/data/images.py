@@ -1,0 +1,38 @@
+"""How images reach the course's format and size: 0..255 to [-1, 1], resize, pad."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _to_float(images: torch.Tensor) -> torch.Tensor:
+    return images.float() / 127.5 - 1.0  # uint8 0..255 -> float32 [-1, 1]
+
+
+def resize(x: torch.Tensor, img_size: int) -> torch.Tensor:
+    """Resize images [N, C, H, W] to [N, C, img_size, img_size] (bilinear, antialiased)."""
+    if x.shape[-2:] == (img_size, img_size):
+        return x
+    # antialias low-pass filters before downsampling (no aliasing); upsampling is plain bilinear
+    x = F.interpolate(x, size=(img_size, img_size), mode="bilinear", align_corners=False, antialias=True)
+    return x.clamp(-1.0, 1.0)
+
+
+MAX_IMG_SIZE = 1024  # the course's models work at 8-128 px; 100,000 px would try to allocate tens of GB
+
+
+def pad(x: torch.Tensor, img_size: int) -> torch.Tensor:
+    """Pad images [N, C, H, W] with background (-1, black) to [N, C, img_size, img_size], centred.
+
+    Fashion-MNIST's 28x28 padded to 32x32 keeps every pixel sharp (the convention of many GAN papers
+    for MNIST), where resizing would blur them; the networks of chapters 05-08 want powers of two.
+    """
+    h, w = x.shape[-2:]
+    if img_size < h or img_size < w:
+        raise ValueError(f"cannot pad {h}x{w} images to a smaller {img_size}x{img_size}; use fit='resize'")
+    top, left = (img_size - h) // 2, (img_size - w) // 2
+    return F.pad(x, (left, img_size - w - left, top, img_size - h - top), value=-1.0)
+
+
+FITS = ("resize", "pad")
