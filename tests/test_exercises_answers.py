@@ -230,3 +230,13 @@ def test_compare_names_what_is_wrong(got, expected, says):
 ])
 def test_compare_accepts_equivalent_answers(got, expected):
     assert compare(got, expected, 1e-5, 1e-4) is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_checker_has_a_chapter_case_with_plausible_wrong_answers(name):
+    """Besides the generic broken answers above, each checker is tested against its own plausible
+    mistakes (a swapped sign, a missing term, ...) in tests/test_exercises*.py's CASES."""
+    from pathlib import Path
+
+    files = sorted(Path(__file__).parent.glob("test_exercises*.py"))
+    assert any(f'"{name}": (' in f.read_text() for f in files), f"no CASES entry for {name} in tests/test_exercises*.py"
