@@ -33,6 +33,7 @@ register(Exercise(
     title="Discriminator loss d_loss(real_logits, fake_logits)",
     reference=losses.d_loss_bce,
     make_inputs=_logit_pair,
+    grad_wrt=lambda real_logits, fake_logits: [("real_logits", real_logits), ("fake_logits", fake_logits)],
     hint="minimise -(E[log D(x)] + E[log(1 - D(G(z)))]) with D = sigmoid(logit); "
          "log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l) stay finite for large |l|.",
 ))
@@ -42,6 +43,7 @@ register(Exercise(
     title="Non-saturating generator loss g_loss(fake_logits)",
     reference=losses.g_loss_nonsaturating,
     make_inputs=lambda gen: (_logit_pair(gen)[1],),
+    grad_wrt=lambda fake_logits: [("fake_logits", fake_logits)],
     hint="G minimises -E[log D(G(z))] = E[softplus(-l)], not E[log(1 - D(G(z)))] (that is the saturating one).",
 ))
 

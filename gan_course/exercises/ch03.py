@@ -20,6 +20,7 @@ register(Exercise(
     title="Wasserstein critic loss d_loss(real_logits, fake_logits)",
     reference=losses.d_loss_wasserstein,
     make_inputs=_two_batches,
+    grad_wrt=lambda real_logits, fake_logits: [("real_logits", real_logits), ("fake_logits", fake_logits)],
     hint="the critic MAXIMISES E[f(x)] - E[f(G(z))]; the optimiser minimises, so return E[f(G(z))] - E[f(x)]. "
          "No sigmoid, no log, no margin: a critic outputs a score, not a probability.",
 ))
@@ -70,9 +71,13 @@ register(Exercise(
     reference=gradient_penalty_reference,
     reveals=(losses.gradient_penalty,),
     make_inputs=_gp_inputs,
+    # the penalty is there to train D: its gradients with respect to D's weights must be the reference's,
+    # which a penalty computed without create_graph=True, or detached, does not have (ERRATA 16)
+    grad_wrt=lambda D, real, fake, lam: [(f"D's {n}", p) for n, p in D.named_parameters()],
     hint="eps = torch.rand(B, 1, ..., 1) (ONE number per sample, broadcast over its features); "
          "x_hat = eps * real + (1 - eps) * fake; grad = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True); "
-         "return lam * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean(). Penalise at x_hat, not at the real samples.",
+         "return lam * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean(). Penalise at x_hat, not at the real samples; "
+         "create_graph=True keeps the gradient's own graph, so the penalty trains D's weights.",
 ))
 
 

@@ -38,6 +38,7 @@ register(Exercise(
     title="D's hinge loss E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]",
     reference=losses.d_loss_hinge,
     make_inputs=_logits,
+    grad_wrt=lambda real_logits, fake_logits: [("real_logits", real_logits), ("fake_logits", fake_logits)],
     hint="two means of ReLUs: relu(1 - real_logits).mean() + relu(1 + fake_logits).mean(). A real logit above +1 "
          "or a fake one below -1 costs nothing: D stops pushing once the margin is met.",
 ))
@@ -48,6 +49,7 @@ register(Exercise(
     reference=conditional_batch_norm,
     reveals=(layers.ConditionalBatchNorm2d,),
     make_inputs=_cbn_inputs,
+    grad_wrt=lambda x, c, gain_weight, bias_weight: [("x", x), ("c", c)],  # the reference copies the weights
     hint="normalise each channel with the BATCH's mean and biased variance over (batch, height, width), eps 1e-5 "
          "(F.batch_norm(x, None, None, training=True)); gamma(c) = c @ gain_weight.T is [B, C]: give it shape "
          "[B, C, 1, 1]; the gain is 1 + gamma(c), not gamma(c).",

@@ -18,6 +18,7 @@ register(Exercise(
     title="AdaIN adain(x, scale, bias)",
     reference=layers.adain,
     make_inputs=_feature_maps,
+    grad_wrt=lambda x, scale, bias: [("x", x), ("scale", scale), ("bias", bias)],
     hint="per sample and channel: mean = x.mean(dim=(2, 3), keepdim=True), std = sqrt(x.var(dim=(2, 3), "
          "unbiased=False, keepdim=True) + 1e-8) (instance norm: over the pixels of one feature map, biased); "
          "return scale[:, :, None, None] * (x - mean) / std + bias[:, :, None, None].",

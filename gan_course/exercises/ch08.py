@@ -24,6 +24,7 @@ register(Exercise(
     title="Modulated, demodulated convolution modulated_conv3x3(x, weight, styles)",
     reference=modulated_conv3x3,
     make_inputs=_modulated_inputs,
+    grad_wrt=lambda x, weight, styles: [("x", x), ("weight", weight), ("styles", styles)],
     reveals=(modulated_conv3x3, layers.modulated_conv2d, layers.modulated_conv2d_grouped),
     hint="y = conv2d(x * s[:, :, None, None], weight, padding=1); d[b, o] = 1 / sqrt(sum_i s[b, i]^2 "
          "sum_kl weight[o, i, k, l]^2 + 1e-8), i.e. (styles**2 @ weight.square().sum((2, 3)).T + 1e-8).rsqrt(); "
@@ -63,6 +64,7 @@ register(Exercise(
     title="The projection loss projection_loss(images, target, features, feature_weight)",
     reference=projection.projection_loss,
     make_inputs=_projection_inputs,
+    grad_wrt=lambda images, target, features, feature_weight: [("images", images)],
     reveals=(projection.projection_loss, projection.reconstruction_error),
     hint="per image (shape [B]): the mean over C, H, W of (images - target)^2, plus feature_weight * "
          "||f(images)/|f(images)| - f(target)/|f(target)|||^2 with F.normalize(features(x), dim=1).",

@@ -61,6 +61,7 @@ register(Exercise(
     title="SRGAN's content loss content_loss(features, fake, real) = mean (phi(fake) - phi(real))^2",
     reference=_content_loss,
     make_inputs=_content_inputs,
+    grad_wrt=lambda features, fake, real: [("fake", fake)],
     reveals=(srgan.ContentLoss,),
     hint="compare the feature maps, not the pixels: features(fake) and features(real), squared difference, "
          "averaged over every element (F.mse_loss).",

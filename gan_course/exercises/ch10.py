@@ -59,12 +59,13 @@ def _assignments(gen: torch.Generator) -> tuple[torch.Tensor, int]:
 
 register(Exercise(
     name="ch10.perplexity",
-    title="Codebook perplexity perplexity(indices, codebook_size) -> a 0-dim tensor exp(-sum_k p_k log p_k)",
+    title="Codebook perplexity perplexity(indices, codebook_size) -> a 0-dim float64 tensor exp(-sum_k p_k log p_k)",
     reference=lambda indices, codebook_size: torch.tensor(metrics.codebook_perplexity(indices, codebook_size),
                                                           dtype=torch.float64),
     reveals=(metrics.codebook_perplexity, metrics._code_counts),
     make_inputs=_assignments,
     hint="count every code over ALL the indices (flatten them: a whole pass, not one image), "
-         "p = torch.bincount(indices.flatten(), minlength=codebook_size) / indices.numel(); leave out the codes "
-         "with p = 0 (0 log 0 = 0, but 0 * log(0) is nan in floating point); return torch.exp(-(p * p.log()).sum()).",
+         "p = torch.bincount(indices.flatten(), minlength=codebook_size).double() / indices.numel() (float64); "
+         "leave out the codes with p = 0 (0 log 0 = 0, but 0 * log(0) is nan in floating point); "
+         "return torch.exp(-(p * p.log()).sum()).",
 ))
