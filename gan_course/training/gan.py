@@ -98,9 +98,6 @@ class TrainConfig:
         checks.integer("ema_start (G steps with G_ema = G)", self.ema_start, minimum=0)
         if self.ema_start and not self.ema_decay:
             raise ValueError(f"ema_start={self.ema_start} needs an EMA: set ema_decay > 0 (e.g. 0.999), or ema_start=0")
-        if self.ema_start >= self.steps:
-            raise ValueError(f"ema_start={self.ema_start} must be below steps={self.steps}: G_ema would be G for the "
-                             f"whole run")
         checks.integer("snapshot_every (0 = 8 snapshots)", self.snapshot_every, minimum=0)
         checks.integer("n_snapshot", self.n_snapshot)
         checks.integer("seed", self.seed, minimum=0)
