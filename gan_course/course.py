@@ -1,6 +1,10 @@
 """Execute every chapter notebook with papermill, save executed copies and HTML, time each one.
 
     python -m gan_course.course --preset tiny          (what `make course PRESET=tiny` runs)
+    python -m gan_course.course --preset tiny --device cuda   (every tiny chapter on the GPU)
+    python -m gan_course.course --seeds 0 1 2 --jobs 2 (`make seeds`: every chapter on tiny per seed, a table)
+    python -m gan_course.course --gpu-check --steps 30 (`make gpu-check`: tiny chapters on the GPU, then every
+                                                        chapter's full-preset runs for 30 steps, time per step)
     python -m gan_course.course --busy-benchmark       (tiny chapters on an idle vs a busy CPU)
 
 This is the teacher's command: one run builds the whole course into `build/<preset>/` and prints
@@ -366,6 +370,117 @@ def busy_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- make seeds: every chapter on tiny with each seed ----------------------------------------------------------------
+def run_notebook(path: Path, out: Path, preset: str, device: str, seed: int) -> tuple[float, str]:
+    """Execute one notebook with papermill (parameters injected); returns (seconds, "ok" or what failed)."""
+    import papermill
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        with environment(GAN_COURSE_PROGRESS="0"):
+            papermill.execute_notebook(str(path), str(out), parameters={"preset": preset, "device": device, "seed": seed},
+                                       cwd=str(path.parent), progress_bar=False, kernel_name="python3")
+        status = "ok"
+    except Exception as err:  # the table shows every failure; the executed copy shows the cell
+        ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
+        status = f"FAIL {ename}: {str(evalue).strip().splitlines()[0][:160] if str(evalue).strip() else ''}"
+    return time.perf_counter() - start, status
+
+
+def _run_notebook_job(job: tuple) -> tuple:
+    path, out, preset, device, seed = job
+    return (path.stem, seed, *run_notebook(path, out, preset, device, seed))
+
+
+def run_seeds(todo: list[Path], seeds: list[int], out_dir: Path, jobs: int = 2, device: str = "cpu",
+              preset: str = "tiny") -> dict[tuple[str, int], tuple[float, str]]:
+    """Every notebook of `todo` with every seed, `jobs` at a time (each in its own process and kernel)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    work = [(path, out_dir / f"seed{seed}" / path.name, preset, device, seed) for seed in seeds for path in todo]
+    results = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for name, seed, seconds, status in pool.map(_run_notebook_job, work):
+            results[name, seed] = (seconds, status)
+            print(f"  {name:<24} seed {seed:<4} {seconds:7.1f} s  {status}", flush=True)
+    return results
+
+
+def seeds_table(results: dict[tuple[str, int], tuple[float, str]], names: list[str], seeds: list[int]) -> str:
+    """A Markdown table: one row per notebook, one column per seed, "ok" or "FAIL"; failures listed below it."""
+    lines = ["| notebook | " + " | ".join(f"seed {s}" for s in seeds) + " |", "|---|" + "---|" * len(seeds)]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join("ok" if results[name, s][1] == "ok" else "FAIL" for s in seeds) + " |")
+    failures = [f"- {name}, seed {s}: {results[name, s][1]}" for name in names for s in seeds
+                if results[name, s][1] != "ok"]
+    return "\n".join(lines + (["", "Failures (executed copies in the output folder):", *failures] if failures else []))
+
+
+# --- make gpu-check: the tiny chapters on the GPU, then every full preset's runs for a few steps ---------------------------
+def check_device(device: str) -> str | None:
+    """None when `device` can be used here, else a one-line reason (no traceback for a missing GPU)."""
+    from .runtime import get_device
+
+    try:
+        get_device(device)
+    except (RuntimeError, ValueError) as err:
+        return str(err)
+    return None
+
+
+def time_full_presets(steps: int, device: str, chapters_: list[str] | None = None) -> list[dict]:
+    """Every training run of every chapter's full preset, `steps` steps at the preset's batch size through the
+    shared loop (`preset_arms`); the time per step leaves out the first step (cuDNN's autotuning, allocations)."""
+    from .presets import PRESETS
+
+    rows, seen = [], {}
+    for chapter in chapters_ or list(PRESETS):
+        for arm in preset_arms(chapter, "full"):
+            row = {"chapter": chapter, "run": arm.name}
+            if arm.key and arm.key in seen:
+                rows.append({**row, "status": f"same as {seen[arm.key]}", "batch": "", "s_per_step": float("nan")})
+                continue
+            try:
+                run = arm.train(steps, None, device)
+                t = run.history.seconds
+                per_step = (t[-1] - t[0]) / (len(t) - 1) if len(t) > 1 else t[-1]
+                row.update(status="ok", batch=run.config.batch_size, s_per_step=per_step)
+            except Exception as err:  # keep going: the table shows every run
+                row.update(status=f"FAIL {type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}",
+                           batch="", s_per_step=float("nan"))
+            if arm.key:
+                seen.setdefault(arm.key, f"{chapter}/{arm.name}")
+            rows.append(row)
+            print(f"  {chapter:<20} {arm.name:<44} {row['s_per_step'] * 1000:9.1f} ms/step  {row['status']}", flush=True)
+    return rows
+
+
+def gpu_check(todo: list[Path], out_dir: Path, steps: int, device: str = "cuda") -> int:
+    """`make gpu-check`: every tiny notebook on the GPU, then every full preset's runs for `steps` steps."""
+    import torch
+
+    if not device.startswith("cuda") or not torch.cuda.is_available():
+        print(f"gpu-check needs a CUDA GPU, and this PyTorch sees none (torch {torch.__version__}, CUDA build: "
+              f"{torch.version.cuda or 'no'}). Run it on a machine with an NVIDIA GPU; here, `make test` and "
+              f"`make seeds` check the CPU.", file=sys.stderr)
+        return 2
+    print(f"GPU: {torch.cuda.get_device_name()} | torch {torch.__version__}\n")
+    print(f"1) every tiny chapter on {device} (papermill injects device={device!r}) into {out_dir}/tiny/")
+    rows = run_course(todo, out_dir / "tiny", "tiny", device)
+    print(f"\n2) every chapter's full-preset runs, {steps} steps each at the preset's batch size, on {device}")
+    timed = time_full_presets(steps, device, [p.stem for p in todo])
+    print("\n| chapter | run | batch | ms per step | status |\n|---|---|---:|---:|---|")
+    for r in timed:
+        ms = "" if r["s_per_step"] != r["s_per_step"] else f"{r['s_per_step'] * 1000:.1f}"
+        print(f"| {r['chapter']} | {r['run']} | {r['batch']} | {ms} | {r['status']} |")
+    (out_dir / "full_steps.json").write_text(json.dumps(timed, indent=1))
+    failed = [name for name, _, status in rows if status != "ok"] + [
+        f"{r['chapter']}/{r['run']}" for r in timed if r["status"].startswith("FAIL")]
+    print(f"\n{'all passed' if not failed else 'FAILED: ' + ', '.join(failed)}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="auto", help="tiny, small, full, or auto (chosen by hardware)")
@@ -378,12 +493,36 @@ def main(argv: list[str] | None = None) -> int:
                         help="time the tiny chapters idle vs next to --load busy processes, with torch's default "
                              "threads and with the course's choice; writes build/busy/results.json")
     parser.add_argument("--load", type=int, default=1, help="busy processes for --busy-benchmark (default 1)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="run every chapter on tiny with each of these seeds and print a pass/fail table "
+                             "(`make seeds SEEDS=\"0 1 2\"`); executed copies in build/seeds/")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time with --seeds (default 2)")
+    parser.add_argument("--gpu-check", action="store_true",
+                        help="every tiny chapter on the GPU, then every chapter's full-preset runs for --steps "
+                             "steps with the time per step (`make gpu-check`); needs CUDA")
+    parser.add_argument("--steps", type=int, default=30, help="steps of each full-preset run for --gpu-check (30)")
     args = parser.parse_args(argv)
+    for name in ("jobs", "steps"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be an int >= 1, got {getattr(args, name)}")
 
     todo = [p for p in chapters(args.notebooks) if not args.only or p.name[:2] in args.only]
     if not todo:
         print(f"no chapter notebooks found in {args.notebooks}", file=sys.stderr)
         return 2
+    if args.gpu_check:
+        return gpu_check(todo, args.out / "gpu-check", args.steps, "cuda" if args.device == "auto" else args.device)
+    problem = check_device(args.device)
+    if problem is not None:  # e.g. --device cuda on a machine without a GPU: say so before starting any notebook
+        print(f"error: --device {args.device}: {problem}", file=sys.stderr)
+        return 2
+    if args.seeds is not None:
+        preset = "tiny" if args.preset == "auto" else resolve_preset(args.preset)
+        print(f"Running {len(todo)} chapters x {len(args.seeds)} seeds on preset={preset!r}, device={args.device!r}, "
+              f"{args.jobs} at a time, into {args.out / 'seeds'}/\n")
+        results = run_seeds(todo, args.seeds, args.out / "seeds", args.jobs, args.device, preset)
+        print("\n" + seeds_table(results, [p.stem for p in todo], args.seeds))
+        return 1 if any(status != "ok" for _, status in results.values()) else 0
     if args.busy_benchmark:
         results = busy_benchmark(todo, args.out / "busy", args.load, "cpu")
         (args.out / "busy" / "results.json").write_text(json.dumps(results, indent=1))
