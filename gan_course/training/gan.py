@@ -15,6 +15,7 @@ high- and low-resolution images, and G may return (image, aux_loss), as a VQ aut
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import warnings
 from dataclasses import dataclass
@@ -273,7 +274,9 @@ def gan_step(run: Run) -> dict[str, float]:
 
 def _autocast(run: Run):
     """bfloat16 autocast on CUDA when the config asks for it (`amp=True`); a no-op elsewhere."""
-    return torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.config.amp and run.device.type == "cuda")
+    if not (run.config.amp and run.device.type == "cuda"):
+        return contextlib.nullcontext()  # torch.autocast(enabled=False) still refuses devices it has no kernels for
+    return torch.autocast(run.device.type, dtype=torch.bfloat16)
 
 
 def _split(out) -> tuple[Tensor, Tensor | None]:
