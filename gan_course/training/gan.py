@@ -5,7 +5,7 @@ regularisers named in the `TrainConfig`. Chapters change the *config*, never the
 
     WGAN-GP (ch. 03)    loss="wasserstein", n_critic=5, gp_lambda=10, betas=(0, 0.9)
     ProGAN (ch. 05)     + drift=0.001, and a growth schedule among the `before_step` callbacks
-    BigGAN (ch. 06)     loss="hinge", n_critic=2, ortho_beta=1e-4, ema_decay=0.9999
+    BigGAN (ch. 06)     loss="hinge", n_critic=2, ortho_beta=1e-4, ema_decay=0.999, ema_start (G_ema = G before it)
     StyleGAN2 (ch. 08)  r1_gamma, r1_every=16, pl_weight=2, pl_every=4 (lazy regularisation)
     SRGAN (ch. 09)      paired=True, adv_weight=1e-3, and a content loss (`train_gan(content_loss=...)`)
 
