@@ -61,6 +61,6 @@ PRESETS = {
                      steps=1200, batch_size=32, ema_decay=0.99, ablation_steps=300, fid_every=150, n_fid=1000,
                      n_per_class=100, standing=(16, 64)),
     "full": _biggan("fashion-mnist", img_size=32, z_dim=128, shared_dim=128, g_width=128, d_width=128, attention=16,
-                    steps=20000, batch_size=64, ema_decay=0.999, ema_start=1000, ablation_steps=5000, fid_every=1000, n_fid=5000,
-                    n_per_class=1000, standing=(64, 128)),
+                    steps=20000, batch_size=64, ema_decay=0.999, ablation_steps=5000, fid_every=1000, n_fid=5000,
+                    n_per_class=1000, standing=(64, 128), ema_start=1000),
 }
