@@ -55,9 +55,9 @@ def save(path: str | os.PathLike, state: dict[str, Any], config: Any = None) -> 
     except Exception as err:
         Path(tmp).unlink(missing_ok=True)
         kept = f"the previous checkpoint at {path} is unchanged" if path.exists() else "nothing was written"
+        first_line = (str(err).strip().splitlines() or [""])[0]  # torch's "enforce fail at ..." and the like
         raise OSError(f"could not write the checkpoint {path} (is the disk full, or the folder read-only?); "
-                      f"{kept}. The error: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
-                      ) from err
+                      f"{kept}. The error: {type(err).__name__}: {first_line}") from err
     except BaseException:  # e.g. Ctrl-C mid-save: no half-written temporary stays behind
         Path(tmp).unlink(missing_ok=True)
         raise
