@@ -5,20 +5,25 @@
 #   make course PRESET=small      execute every chapter into build/<preset>/ (ipynb + html) with a timing table
 #   make student                  write the student edition (solutions stubbed) into build/student/
 #   make weights                  retrain the small classifiers whose features the metrics use
+#   make seeds SEEDS="0 1 2"      every chapter on tiny with each seed (JOBS at a time): a pass/fail table
+#   make gpu-check STEPS=30       on a CUDA machine: every tiny chapter on the GPU + every full preset's runs, time/step
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PRESET ?= auto
-# Test processes: files are spread over JOBS workers (a notebook and its cells stay on one worker).
+# Test processes: files are spread over JOBS workers (a notebook and its cells stay on one worker);
+# `make seeds` runs JOBS notebooks at a time.
 JOBS   ?= 2
+SEEDS  ?= 0 1 2 3 4 5 6 7 8 9
+STEPS  ?= 30
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup lab test unit notebooks browser course student weights clean
+.PHONY: help setup lab test unit notebooks browser course student weights seeds gpu-check clean
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]'
@@ -56,6 +61,13 @@ weights: $(STAMP)
 	$(PY) -m gan_course.classifier fashion-mnist
 	$(PY) -m gan_course.classifier digits --seed 1
 	$(PY) -m gan_course.classifier fashion-mnist --seed 1
+
+seeds: $(STAMP)
+	$(PY) -m gan_course.course --seeds $(SEEDS) --jobs $(JOBS)
+
+# Fails with a clear message (exit 2) on a machine without CUDA.
+gpu-check: $(STAMP)
+	$(PY) -m gan_course.course --gpu-check --steps $(STEPS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,6 +1,10 @@
 """Execute every chapter notebook with papermill, save executed copies and HTML, time each one.
 
     python -m gan_course.course --preset tiny          (what `make course PRESET=tiny` runs)
+    python -m gan_course.course --preset tiny --device cuda   (every tiny chapter on the GPU)
+    python -m gan_course.course --seeds 0 1 2 --jobs 2 (`make seeds`: every chapter on tiny per seed, a table)
+    python -m gan_course.course --gpu-check --steps 30 (`make gpu-check`: tiny chapters on the GPU, then every
+                                                        chapter's full-preset runs for 30 steps, time per step)
     python -m gan_course.course --busy-benchmark       (tiny chapters on an idle vs a busy CPU)
 
 This is the teacher's command: one run builds the whole course into `build/<preset>/` and prints
@@ -15,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 from .presets import resolve_preset
 
@@ -94,6 +100,229 @@ def run_course(todo: list[Path], out_dir: Path, preset: str, device: str = "auto
     return rows
 
 
+# --- Every preset's models, built as its notebook builds them, for a few steps of the shared loop ------------
+@dataclasses.dataclass
+class Arm:
+    """One training run of a chapter (a main run, an ablation arm, a race entrant, a pre-training ...)."""
+
+    chapter: str
+    preset: str
+    name: str
+    train: Callable[[int, int | None, str], Any]  # (steps, batch_size or None = the preset's, device) -> Run
+    key: str = ""  # the models' and training's settings: two arms with one key train the same thing
+
+
+def _short(cfg, steps: int, batch_size: int | None):
+    """The preset's config for `steps` steps (and a smaller batch); everything else as the preset says. Snapshots
+    (fixed-noise samples at step 1 and every k steps) hold at most one batch: they are not what is measured."""
+    batch_size = batch_size or cfg.batch_size
+    if hasattr(cfg, "n_snapshot"):
+        return dataclasses.replace(cfg, steps=steps, batch_size=batch_size, n_snapshot=min(cfg.n_snapshot, batch_size))
+    return dataclasses.replace(cfg, steps=steps, batch_size=batch_size)
+
+
+def _key(*settings) -> str:
+    """What an arm trains, for spotting arms that train the same thing (a race entrant that is another chapter's
+    main run); the number of steps is left out (races run open-ended configs)."""
+    return repr([dataclasses.replace(s, steps=1) if hasattr(s, "steps") else s for s in settings])
+
+
+def _images(n: int, shape, seed: int = 0):
+    import torch
+    return torch.rand(n, *shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1  # cpu: data live on the CPU
+
+
+def _labels(n: int, num_classes: int):
+    import torch
+    return torch.randint(num_classes, (n,), generator=torch.Generator().manual_seed(1))  # cpu: data live on the CPU
+
+
+def _gan_arm(chapter, preset, name, family, model_cfg, cfg, shape, *, num_classes=0, extra=None, build=None, key=None):
+    """A GAN arm: models.build(family, **vars(model_cfg)) (or `build()`), trained by train_gan on random data."""
+    from . import models, runtime, training
+
+    def train(steps, batch_size, device):
+        runtime.seed_everything(0)
+        G, D = build() if build is not None else models.build(family, **vars(model_cfg))
+        c = _short(cfg, steps, batch_size)
+        n = c.batch_size * max(1, c.n_critic)
+        x = _images(n, shape)
+        y = _labels(n, num_classes) if num_classes else None
+        kwargs = extra(c, device) if extra is not None else {}
+        if c.paired:
+            y = kwargs.pop("source")(x)
+        return training.train_gan(G, D, x, c, y=y, device=device, progress=False, **kwargs)
+    if key is None:
+        key = _key("gan", family, model_cfg, cfg, shape, num_classes) if build is None and extra is None else ""
+    return Arm(chapter, preset, name, train, key)
+
+
+def _model_arm(chapter, preset, name, build, loss_fn, cfg, make_data):
+    """A non-adversarial arm (SRResNet, VQ-VAE, PixelCNN prior) through train_model."""
+    from . import runtime, training
+
+    def train(steps, batch_size, device):
+        runtime.seed_everything(0)
+        c = _short(cfg, steps, batch_size)
+        x, y = make_data(c.batch_size)
+        return training.train_model(build(), loss_fn, x, c, y=y, device=device, progress=False)
+    return Arm(chapter, preset, name, train)
+
+
+def preset_arms(chapter: str, preset: str) -> list[Arm]:
+    """Every training run that chapter's notebook makes with this preset, built from the preset as the notebook
+    builds it (same model families, configs, training configs, content losses); data are random tensors of the
+    preset's shapes, so nothing is downloaded. `python -m gan_course.course --gpu-check` times them on a GPU and
+    tests/test_presets_build.py runs one step of each on the CPU."""
+    from .presets import get_preset
+
+    P = get_preset(chapter, preset)
+    arms = _ARMS[chapter](chapter, preset, P)
+    return arms
+
+
+def _ch01(ch, pr, P):
+    arms = [_gan_arm(ch, pr, "toy", "mlp", P.toy_model, P.toy_train, P.toy_model.sample_shape),
+            _gan_arm(ch, pr, "collapse", "mlp", P.collapse_model, P.collapse_train, P.collapse_model.sample_shape),
+            _gan_arm(ch, pr, "digits", "mlp", P.digits_model, P.digits_train, P.digits_model.sample_shape)]
+    if P.fashion_train is not None:
+        arms.append(_gan_arm(ch, pr, "fashion", "mlp", P.fashion_model, P.fashion_train, P.fashion_model.sample_shape))
+    return arms
+
+
+def _ch02(ch, pr, P):
+    from .models.conditional import ConditionalDiscriminator, ConditionalGenerator
+
+    def arm(name, model_cfg, cfg, variant):
+        m = dataclasses.replace(model_cfg, discriminator=variant)
+        return _gan_arm(ch, pr, name, None, None, cfg, m.sample_shape, num_classes=m.num_classes,
+                        build=lambda: (ConditionalGenerator(m), ConditionalDiscriminator(m)))
+    arms = [arm(f"digits ({v} D)", P.digits_model, P.digits_train, v) for v in ("concat", "projection")]
+    if P.fashion_train is not None:
+        arms.append(arm("fashion", P.fashion_model, P.fashion_train, P.fashion_model.discriminator))
+    return arms
+
+
+def _ch03(ch, pr, P):
+    from . import divergences, models
+
+    def shift():
+        _, D = models.build("mlp", sample_shape=(2,), z_dim=1, hidden=64, n_layers=2)  # as the notebook's section 2
+        return divergences.ShiftGenerator(theta=3.0, extra_dims=1), D
+    toy_shape = P.toy_model.sample_shape
+    arms = [_gan_arm(ch, pr, f"toy {name}", "mlp", P.toy_model, cfg, toy_shape) for name, cfg in P.toy_methods.items()]
+    arms += [_gan_arm(ch, pr, f"shift {name}", None, None, cfg, (2,), build=shift) for name, cfg in P.shift_train.items()]
+    arms += [_gan_arm(ch, pr, f"capacity {name}", "mlp", P.toy_model, cfg, toy_shape)
+             for name, cfg in P.capacity_train.items()]
+    arms.append(_gan_arm(ch, pr, "digits", "mlp", P.digits_model, P.digits_train, P.digits_model.sample_shape))
+    if P.fashion_train is not None:
+        arms.append(_gan_arm(ch, pr, "fashion", "mlp", P.fashion_model, P.fashion_train, P.fashion_model.sample_shape))
+    return arms
+
+
+def _image_shape(cfg):
+    return (cfg.img_channels, cfg.img_size, cfg.img_size)
+
+
+def _ch04(ch, pr, P):
+    return [_gan_arm(ch, pr, "dcgan", "dcgan", P.model, P.train, _image_shape(P.model))]
+
+
+def _progan_arms(ch, pr, model, growth, train, prefix="progan"):
+    from .models import progan
+    grown = _gan_arm(ch, pr, f"{prefix} (fully grown, {model.img_size}x{model.img_size})", "progan", model, train,
+                     _image_shape(model))
+    growing = _gan_arm(ch, pr, f"{prefix} (growth schedule from 4x4)", "progan", model, train, _image_shape(model),
+                       extra=lambda c, device: {"before_step": [progan.growth_callback(growth)]},
+                       key=_key("growth", model, growth, train))
+    return [grown, growing]
+
+
+def _ch05(ch, pr, P):
+    return _progan_arms(ch, pr, P.model, P.growth, P.train) + [
+        _gan_arm(ch, pr, "dcgan (race)", "dcgan", P.dcgan, P.dcgan_train, _image_shape(P.dcgan))]
+
+
+def _ch06(ch, pr, P):
+    arms = []
+    for d_spectral in (True, False):  # the main run (SN in D) and the ablation's other arm
+        m = dataclasses.replace(P.model, d_spectral=d_spectral)
+        arms.append(_gan_arm(ch, pr, f"biggan (d_spectral={d_spectral})", "biggan", m, P.train, _image_shape(m),
+                             num_classes=m.num_classes))
+    return arms
+
+
+def _ch07(ch, pr, P):
+    return [_gan_arm(ch, pr, "stylegan", "stylegan", P.model, P.train, _image_shape(P.model)),
+            *_progan_arms(ch, pr, P.progan, P.growth, P.progan_train, prefix="progan (race)"),
+            _gan_arm(ch, pr, "dcgan (race)", "dcgan", P.dcgan, P.dcgan_train, _image_shape(P.dcgan))]
+
+
+def _ch08(ch, pr, P):
+    shape = _image_shape(P.model)
+    return [_gan_arm(ch, pr, "stylegan2", "stylegan2", P.model, P.train, shape),
+            _gan_arm(ch, pr, "stylegan2 (no path length)", "stylegan2", P.model,
+                     dataclasses.replace(P.train, pl_weight=0.0), shape),
+            _gan_arm(ch, pr, "stylegan (race)", "stylegan", P.stylegan, P.stylegan_train, _image_shape(P.stylegan))]
+
+
+def _ch09(ch, pr, P):
+    import torch.nn.functional as F
+
+    from . import data, models
+    from .models import srgan
+
+    s, hr_shape = P.model.scale, (3, P.crop, P.crop)
+
+    def pairs(n):
+        hr = _images(n, hr_shape)
+        return hr, data.bicubic_downscale(hr, s)
+
+    def content(c, device):
+        phi = srgan.feature_extractor(P.backbone, seed=0).to(device)
+        return {"content_loss": srgan.ContentLoss(phi, weight=P.content_weight),
+                "source": lambda hr: data.bicubic_downscale(hr, s)}
+    pre = _model_arm(ch, pr, "srresnet (pixel MSE)", lambda: models.build("srgan", **vars(P.model))[0],
+                     lambda model, hr, lr: F.mse_loss(model(lr), hr), P.pretrain, pairs)
+    return [pre, _gan_arm(ch, pr, "srgan", "srgan", P.model, P.train, hr_shape, extra=content)]
+
+
+def _ch10(ch, pr, P):
+    import torch
+    import torch.nn.functional as F
+
+    from . import classifier, losses, models
+    from .models import pixelcnn, vqvae
+
+    shape = _image_shape(P.model)
+    quantizers = {"codebook loss": dict(quantizer="loss", restart_threshold=0.0),
+                  "EMA": dict(quantizer="ema", restart_threshold=0.0),
+                  "EMA + restarts": dict(quantizer="ema", restart_threshold=P.model.restart_threshold)}
+    arms = [_model_arm(ch, pr, f"vq-vae ({name})", lambda change=change: models.build("vqvae", **{**vars(P.model), **change})[0],
+                       vqvae.vqvae_loss, P.train, lambda n: (_images(n, shape), None))
+            for name, change in quantizers.items()]
+    grid = P.prior.grid_size
+    arms.append(_model_arm(ch, pr, "pixelcnn prior", lambda: pixelcnn.PixelCNN(P.prior), pixelcnn.prior_loss,
+                           P.prior_train, lambda n: (torch.randint(P.prior.codebook_size, (n, grid, grid),  # cpu: data
+                                                                   generator=torch.Generator().manual_seed(2)), None)))
+    arms.append(_gan_arm(ch, pr, "dcgan", "dcgan", P.dcgan, P.dcgan_train, _image_shape(P.dcgan)))
+
+    def content(c, device):
+        clf = classifier.load_classifier(P.dataset, device, img_size=P.model.img_size)
+        blocks = [clf.trunk[i:i + 4].requires_grad_(False).eval() for i in (0, 4)]  # as the notebook's section 6
+
+        def content_loss(fake, real):
+            return F.mse_loss(fake, real) + P.feature_weight * losses.feature_loss(blocks, fake, real)
+        return {"content_loss": content_loss, "source": lambda x: x}
+    arms.append(_gan_arm(ch, pr, "vq-vae + gan", "vqvae", P.model, P.gan, shape, extra=content))
+    return arms
+
+
+_ARMS = {"01_vanilla_gan": _ch01, "02_conditional_gan": _ch02, "03_wasserstein_gan": _ch03, "04_dcgan": _ch04,
+         "05_progan": _ch05, "06_biggan": _ch06, "07_stylegan": _ch07, "08_stylegan2": _ch08, "09_srgan": _ch09,
+         "10_vqvae": _ch10}
+
+
 # --- How much a busy CPU slows the course down, with and without the course's thread choice ----------
 BUSY_LOOP = "while True: pass"  # one core's worth of someone else's work
 
@@ -141,6 +370,117 @@ def busy_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- make seeds: every chapter on tiny with each seed ----------------------------------------------------------------
+def run_notebook(path: Path, out: Path, preset: str, device: str, seed: int) -> tuple[float, str]:
+    """Execute one notebook with papermill (parameters injected); returns (seconds, "ok" or what failed)."""
+    import papermill
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        with environment(GAN_COURSE_PROGRESS="0"):
+            papermill.execute_notebook(str(path), str(out), parameters={"preset": preset, "device": device, "seed": seed},
+                                       cwd=str(path.parent), progress_bar=False, kernel_name="python3")
+        status = "ok"
+    except Exception as err:  # the table shows every failure; the executed copy shows the cell
+        ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
+        status = f"FAIL {ename}: {str(evalue).strip().splitlines()[0][:160] if str(evalue).strip() else ''}"
+    return time.perf_counter() - start, status
+
+
+def _run_notebook_job(job: tuple) -> tuple:
+    path, out, preset, device, seed = job
+    return (path.stem, seed, *run_notebook(path, out, preset, device, seed))
+
+
+def run_seeds(todo: list[Path], seeds: list[int], out_dir: Path, jobs: int = 2, device: str = "cpu",
+              preset: str = "tiny") -> dict[tuple[str, int], tuple[float, str]]:
+    """Every notebook of `todo` with every seed, `jobs` at a time (each in its own process and kernel)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    work = [(path, out_dir / f"seed{seed}" / path.name, preset, device, seed) for seed in seeds for path in todo]
+    results = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for name, seed, seconds, status in pool.map(_run_notebook_job, work):
+            results[name, seed] = (seconds, status)
+            print(f"  {name:<24} seed {seed:<4} {seconds:7.1f} s  {status}", flush=True)
+    return results
+
+
+def seeds_table(results: dict[tuple[str, int], tuple[float, str]], names: list[str], seeds: list[int]) -> str:
+    """A Markdown table: one row per notebook, one column per seed, "ok" or "FAIL"; failures listed below it."""
+    lines = ["| notebook | " + " | ".join(f"seed {s}" for s in seeds) + " |", "|---|" + "---|" * len(seeds)]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join("ok" if results[name, s][1] == "ok" else "FAIL" for s in seeds) + " |")
+    failures = [f"- {name}, seed {s}: {results[name, s][1]}" for name in names for s in seeds
+                if results[name, s][1] != "ok"]
+    return "\n".join(lines + (["", "Failures (executed copies in the output folder):", *failures] if failures else []))
+
+
+# --- make gpu-check: the tiny chapters on the GPU, then every full preset's runs for a few steps ---------------------------
+def check_device(device: str) -> str | None:
+    """None when `device` can be used here, else a one-line reason (no traceback for a missing GPU)."""
+    from .runtime import get_device
+
+    try:
+        get_device(device)
+    except (RuntimeError, ValueError) as err:
+        return str(err)
+    return None
+
+
+def time_full_presets(steps: int, device: str, chapters_: list[str] | None = None) -> list[dict]:
+    """Every training run of every chapter's full preset, `steps` steps at the preset's batch size through the
+    shared loop (`preset_arms`); the time per step leaves out the first step (cuDNN's autotuning, allocations)."""
+    from .presets import PRESETS
+
+    rows, seen = [], {}
+    for chapter in chapters_ or list(PRESETS):
+        for arm in preset_arms(chapter, "full"):
+            row = {"chapter": chapter, "run": arm.name}
+            if arm.key and arm.key in seen:
+                rows.append({**row, "status": f"same as {seen[arm.key]}", "batch": "", "s_per_step": float("nan")})
+                continue
+            try:
+                run = arm.train(steps, None, device)
+                t = run.history.seconds
+                per_step = (t[-1] - t[0]) / (len(t) - 1) if len(t) > 1 else t[-1]
+                row.update(status="ok", batch=run.config.batch_size, s_per_step=per_step)
+            except Exception as err:  # keep going: the table shows every run
+                row.update(status=f"FAIL {type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}",
+                           batch="", s_per_step=float("nan"))
+            if arm.key:
+                seen.setdefault(arm.key, f"{chapter}/{arm.name}")
+            rows.append(row)
+            print(f"  {chapter:<20} {arm.name:<44} {row['s_per_step'] * 1000:9.1f} ms/step  {row['status']}", flush=True)
+    return rows
+
+
+def gpu_check(todo: list[Path], out_dir: Path, steps: int, device: str = "cuda") -> int:
+    """`make gpu-check`: every tiny notebook on the GPU, then every full preset's runs for `steps` steps."""
+    import torch
+
+    if not device.startswith("cuda") or not torch.cuda.is_available():
+        print(f"gpu-check needs a CUDA GPU, and this PyTorch sees none (torch {torch.__version__}, CUDA build: "
+              f"{torch.version.cuda or 'no'}). Run it on a machine with an NVIDIA GPU; here, `make test` and "
+              f"`make seeds` check the CPU.", file=sys.stderr)
+        return 2
+    print(f"GPU: {torch.cuda.get_device_name()} | torch {torch.__version__}\n")
+    print(f"1) every tiny chapter on {device} (papermill injects device={device!r}) into {out_dir}/tiny/")
+    rows = run_course(todo, out_dir / "tiny", "tiny", device)
+    print(f"\n2) every chapter's full-preset runs, {steps} steps each at the preset's batch size, on {device}")
+    timed = time_full_presets(steps, device, [p.stem for p in todo])
+    print("\n| chapter | run | batch | ms per step | status |\n|---|---|---:|---:|---|")
+    for r in timed:
+        ms = "" if r["s_per_step"] != r["s_per_step"] else f"{r['s_per_step'] * 1000:.1f}"
+        print(f"| {r['chapter']} | {r['run']} | {r['batch']} | {ms} | {r['status']} |")
+    (out_dir / "full_steps.json").write_text(json.dumps(timed, indent=1))
+    failed = [name for name, _, status in rows if status != "ok"] + [
+        f"{r['chapter']}/{r['run']}" for r in timed if r["status"].startswith("FAIL")]
+    print(f"\n{'all passed' if not failed else 'FAILED: ' + ', '.join(failed)}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="auto", help="tiny, small, full, or auto (chosen by hardware)")
@@ -153,12 +493,36 @@ def main(argv: list[str] | None = None) -> int:
                         help="time the tiny chapters idle vs next to --load busy processes, with torch's default "
                              "threads and with the course's choice; writes build/busy/results.json")
     parser.add_argument("--load", type=int, default=1, help="busy processes for --busy-benchmark (default 1)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="run every chapter on tiny with each of these seeds and print a pass/fail table "
+                             "(`make seeds SEEDS=\"0 1 2\"`); executed copies in build/seeds/")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time with --seeds (default 2)")
+    parser.add_argument("--gpu-check", action="store_true",
+                        help="every tiny chapter on the GPU, then every chapter's full-preset runs for --steps "
+                             "steps with the time per step (`make gpu-check`); needs CUDA")
+    parser.add_argument("--steps", type=int, default=30, help="steps of each full-preset run for --gpu-check (30)")
     args = parser.parse_args(argv)
+    for name in ("jobs", "steps"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be an int >= 1, got {getattr(args, name)}")
 
     todo = [p for p in chapters(args.notebooks) if not args.only or p.name[:2] in args.only]
     if not todo:
         print(f"no chapter notebooks found in {args.notebooks}", file=sys.stderr)
         return 2
+    if args.gpu_check:
+        return gpu_check(todo, args.out / "gpu-check", args.steps, "cuda" if args.device == "auto" else args.device)
+    problem = check_device(args.device)
+    if problem is not None:  # e.g. --device cuda on a machine without a GPU: say so before starting any notebook
+        print(f"error: --device {args.device}: {problem}", file=sys.stderr)
+        return 2
+    if args.seeds is not None:
+        preset = "tiny" if args.preset == "auto" else resolve_preset(args.preset)
+        print(f"Running {len(todo)} chapters x {len(args.seeds)} seeds on preset={preset!r}, device={args.device!r}, "
+              f"{args.jobs} at a time, into {args.out / 'seeds'}/\n")
+        results = run_seeds(todo, args.seeds, args.out / "seeds", args.jobs, args.device, preset)
+        print("\n" + seeds_table(results, [p.stem for p in todo], args.seeds))
+        return 1 if any(status != "ok" for _, status in results.values()) else 0
     if args.busy_benchmark:
         results = busy_benchmark(todo, args.out / "busy", args.load, "cpu")
         (args.out / "busy" / "results.json").write_text(json.dumps(results, indent=1))

@@ -216,13 +216,18 @@ def test_unwritable_checkpoint_names_the_target(tmp_path):
 
 
 def test_stale_temporaries_of_the_same_target_are_removed(tmp_path):
+    import subprocess
+    import sys
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    pid = int(dead.stdout)  # a writer that has exited, as a save killed mid-way leaves its temporary
     path = tmp_path / "run.pt"
-    stale = [tmp_path / f"run.pt{tag}.tmp" for tag in ("abc123", "zz9")]  # what killed saves leave
+    stale = [tmp_path / f"run.pt.{pid}.{tag}.tmp" for tag in ("abc12345", "00ff00ff")]
     for p in stale:
         p.write_bytes(b"half a checkpoint")
-    other = tmp_path / "other.pt123.tmp"
+    other = tmp_path / f"other.pt.{pid}.abc12345.tmp"
     other.write_bytes(b"another target's")
     checkpoints.save(path, {"x": torch.ones(1)})
     assert not any(p.exists() for p in stale)
     assert other.exists() and path.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.pt123.tmp", "run.pt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "run.pt"]

@@ -51,9 +51,19 @@ def test_same_seed_same_numbers():
 
 
 def test_nan_guard_names_the_step_and_loss():
+    G, D = build()
+    with torch.no_grad():
+        next(G.parameters()).fill_(float("nan"))  # a diverged G: its fakes, and D's loss on them, are NaN
     x, _ = toy_data()
-    x[:] = float("nan")
     with pytest.raises(FloatingPointError, match=r"diverged at step 1: .*d_loss=nan"):
+        training.train_gan(G, D, x, TrainConfig(steps=3, batch_size=16), progress=False)
+
+
+def test_nan_in_the_training_data_is_named_as_such_not_as_divergence():
+    x, _ = toy_data()
+    x[5, 0] = float("nan")
+    x[9, 1] = float("inf")
+    with pytest.raises(ValueError, match=r"x holds NaN or inf values in 2 of its 512 samples \(the first: sample 5\)"):
         training.train_gan(*build(), x, TrainConfig(steps=3, batch_size=16), progress=False)
 
 

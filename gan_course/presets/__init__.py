@@ -8,6 +8,7 @@ An explicit name always wins.
 """
 from __future__ import annotations
 
+import copy
 import os
 
 import torch
@@ -56,10 +57,11 @@ def resolve_preset(name: str = "auto") -> str:
 
 
 def get_preset(chapter: str, name: str = "auto"):
-    """The preset dataclass of `chapter` for run size `name` (see `resolve_preset`)."""
+    """The preset dataclass of `chapter` for run size `name` (see `resolve_preset`): a copy, so editing it
+    (`P.train.steps = 10`) changes this notebook's run only, never a later `get_preset` call."""
     if chapter not in PRESETS:
         raise ValueError(f"unknown chapter {chapter!r}; valid: {', '.join(PRESETS)}")
-    return PRESETS[chapter][resolve_preset(name)]
+    return copy.deepcopy(PRESETS[chapter][resolve_preset(name)])
 
 
 __all__ = ["BigGANPreset", "ConditionalGANPreset", "DCGANPreset", "ENV_VAR", "PRESETS", "PRESET_NAMES",

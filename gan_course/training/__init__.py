@@ -14,13 +14,13 @@ from .gan import (OPTIMIZERS, TrainConfig, check_samples, discriminator_update, 
                   generator_update, health_callback, is_conditional, lazy_adam, lr_factor, make_optimizer,
                   path_length_regulariser, sample, snapshot_callback, train_gan)
 from .loop import (PROGRESS_ENV, RESUMABLE_CHANGES, Batches, Callback, History, Run, fit, metric_callback,
-                   resume_run, save_run, time_budget)
+                   resume_run, save_run, start_or_resume, time_budget)
 from .supervised import FitConfig, supervised_step, train_model
 
 __all__ = [
     "OPTIMIZERS", "PROGRESS_ENV", "RESUMABLE_CHANGES", "Batches", "Callback", "FitConfig", "History", "Run",
     "TrainConfig", "check_samples", "discriminator_update", "ema_update", "fit", "gan_step", "generator_update",
     "health_callback", "is_conditional", "lazy_adam", "lr_factor", "make_optimizer", "metric_callback",
-    "path_length_regulariser", "resume_run", "sample", "save_run", "snapshot_callback", "supervised_step", "time_budget",
+    "path_length_regulariser", "resume_run", "sample", "save_run", "snapshot_callback", "start_or_resume", "supervised_step", "time_budget",
     "train_gan", "train_model",
 ]

@@ -5,7 +5,7 @@ regularisers named in the `TrainConfig`. Chapters change the *config*, never the
 
     WGAN-GP (ch. 03)    loss="wasserstein", n_critic=5, gp_lambda=10, betas=(0, 0.9)
     ProGAN (ch. 05)     + drift=0.001, and a growth schedule among the `before_step` callbacks
-    BigGAN (ch. 06)     loss="hinge", n_critic=2, ortho_beta=1e-4, ema_decay=0.9999
+    BigGAN (ch. 06)     loss="hinge", n_critic=2, ortho_beta=1e-4, ema_decay=0.999, ema_start (G_ema = G before it)
     StyleGAN2 (ch. 08)  r1_gamma, r1_every=16, pl_weight=2, pl_every=4 (lazy regularisation)
     SRGAN (ch. 09)      paired=True, adv_weight=1e-3, and a content loss (`train_gan(content_loss=...)`)
 
@@ -15,6 +15,7 @@ high- and low-resolution images, and G may return (image, aux_loss), as a VQ aut
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import warnings
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from torch import Tensor, nn
 from .. import checks
 from ..losses import (clip_weights_, get_loss, gradient_penalty, orthogonal_penalty, path_length_penalty,
                       r1_penalty)
-from .loop import Batches, Callback, Run, fit, resume_run
+from .loop import Batches, Callback, Run, fit, start_or_resume
 
 OPTIMIZERS = ("adam", "rmsprop")
 
@@ -58,6 +59,7 @@ class TrainConfig:
     paired: bool = False            # image-to-image: batches are (target, source), G(source) imitates target
     adv_weight: float = 1.0         # G's loss = adv_weight * adversarial + content loss (SRGAN: 1e-3)
     ema_decay: float = 0.0          # keep G_ema with this decay (e.g. 0.999); 0 = no EMA
+    ema_start: int = 0              # G_ema = G for the first ema_start steps, then the EMA (BigGAN's ema_start)
     amp: bool = False               # bfloat16 autocast on CUDA (ignored on CPU)
     snapshot_every: int = 0         # keep fixed-noise samples every k steps; 0 = 8 snapshots
     n_snapshot: int = 64            # how many fixed-noise samples each snapshot holds
@@ -94,6 +96,9 @@ class TrainConfig:
                              f"got n_critic={self.n_critic}")
         checks.number("adv_weight", self.adv_weight, minimum=0)
         checks.number("ema_decay", self.ema_decay, minimum=0, below=1)
+        checks.integer("ema_start (G steps with G_ema = G)", self.ema_start, minimum=0)
+        if self.ema_start and not self.ema_decay:
+            raise ValueError(f"ema_start={self.ema_start} needs an EMA: set ema_decay > 0 (e.g. 0.999), or ema_start=0")
         checks.integer("snapshot_every (0 = 8 snapshots)", self.snapshot_every, minimum=0)
         checks.integer("n_snapshot", self.n_snapshot)
         checks.integer("seed", self.seed, minimum=0)
@@ -132,11 +137,46 @@ def sample(G: nn.Module, n: int, *, labels: Tensor | None = None, z: Tensor | No
 
 @torch.no_grad()
 def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
-    """G_ema <- decay * G_ema + (1 - decay) * G over parameters; buffers (BN stats) are copied."""
+    """G_ema <- decay * G_ema + (1 - decay) * G over parameters; buffers (BN stats) are copied.
+
+    Spectral norm's power-iteration vectors u, v are the exception: G_ema's weights are not G's, so
+    copying G's u, v would estimate sigma(W_ema) as u_G^T W_ema v_G, below the true sigma (the normalised
+    weights would exceed norm 1). G_ema keeps its own u, v and takes one power-iteration step on its own
+    weights after each update, so they follow W_ema as G's follow W. (BigGAN's code instead averages u
+    in the EMA and runs one power iteration in every forward pass, eval included: layers.py `SN.W_`,
+    utils.py `ema.update`.) With decay = 0 G_ema becomes G exactly, u and v included.
+    """
     for p_ema, p in zip(G_ema.parameters(), G.parameters()):
         p_ema.lerp_(p, 1.0 - decay)
+    own = set() if decay == 0 else {id(b) for b in _spectral_norm_buffers(G_ema)}
     for b_ema, b in zip(G_ema.buffers(), G.buffers()):
-        b_ema.copy_(b)
+        if id(b_ema) not in own:
+            b_ema.copy_(b)
+    if own:
+        for module, norm in _spectral_norms(G_ema):
+            norm._power_method(norm._reshape_weight_to_matrix(module.parametrizations.weight.original), 1)
+
+
+def _spectral_norms(model: nn.Module):
+    """(module, its spectral-norm parametrization) for every weight normalised by torch's spectral_norm."""
+    from torch.nn.utils import parametrize
+    from torch.nn.utils.parametrizations import _SpectralNorm
+
+    for module in model.modules():
+        if parametrize.is_parametrized(module, "weight"):
+            for norm in module.parametrizations.weight:
+                if isinstance(norm, _SpectralNorm) and module.parametrizations.weight.original.ndim > 1:
+                    yield module, norm
+
+
+def _spectral_norm_buffers(model: nn.Module) -> list[Tensor]:
+    return [b for _, norm in _spectral_norms(model) for b in (norm._u, norm._v)]
+
+
+def ema_decay_at(cfg: "TrainConfig", step: int) -> float:
+    """The EMA decay for G step number `step` (1, 2, ...): 0 (G_ema = G) up to `ema_start`, then `ema_decay`,
+    as BigGAN's code pegs the EMA to G before its `ema_start` (utils.py `ema.update`)."""
+    return 0.0 if step <= cfg.ema_start else cfg.ema_decay
 
 
 def lazy_adam(lr: float, betas: tuple[float, float], every: int) -> tuple[float, tuple[float, float]]:
@@ -228,13 +268,15 @@ def gan_step(run: Run) -> dict[str, float]:
     logs.update(generator_update(run, fake, labels, real=real, aux=aux))
     run.D.requires_grad_(True)
     if run.G_ema is not None:
-        ema_update(run.G_ema, G, cfg.ema_decay)
+        ema_update(run.G_ema, G, ema_decay_at(cfg, run.step + 1))
     return logs
 
 
 def _autocast(run: Run):
     """bfloat16 autocast on CUDA when the config asks for it (`amp=True`); a no-op elsewhere."""
-    return torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.config.amp and run.device.type == "cuda")
+    if not (run.config.amp and run.device.type == "cuda"):
+        return contextlib.nullcontext()  # torch.autocast(enabled=False) still refuses devices it has no kernels for
+    return torch.autocast(run.device.type, dtype=torch.bfloat16)
 
 
 def _split(out) -> tuple[Tensor, Tensor | None]:
@@ -284,7 +326,7 @@ def generator_update(run: Run, fake: Tensor, labels: Tensor | None, *, real: Ten
     logs = {"g_loss": g_loss.item()}
     total = cfg.adv_weight * g_loss
     if run.content_loss is not None:  # e.g. SRGAN's feature loss between G(source) and the target
-        content = run.content_loss(fake, real)
+        content = run.content_loss(fake.float(), real)  # float32: under amp, G's bf16 output meets fp32 features
         total, logs["content"] = total + content, content.item()
     if aux is not None:  # a loss the generator computed itself, e.g. a VQ autoencoder's codebook terms
         total, logs["aux"] = total + aux, aux.item()
@@ -379,6 +421,9 @@ def check_samples(x, y=None, *, num_classes: int = 0, paired: bool = False, who:
     if x.dtype != torch.float32:
         warnings.warn(f"x has dtype {x.dtype}; converting it to float32, the networks' dtype", stacklevel=3)
         x = x.float()
+    _check_finite("x", x)
+    if isinstance(y, Tensor) and y.is_floating_point():
+        _check_finite("y", y)
     if paired:
         if y is None:
             raise ValueError("paired training needs G's inputs as y= (e.g. the low-resolution images), one per target in x")
@@ -388,6 +433,16 @@ def check_samples(x, y=None, *, num_classes: int = 0, paired: bool = False, who:
     elif num_classes and y is None:
         raise ValueError(f"{who} is conditional ({num_classes} classes): pass the labels as y=")
     return x
+
+
+def _check_finite(name: str, t: Tensor) -> None:
+    """NaN or inf in the training data would surface steps later as "training diverged": say so now."""
+    bad = ~torch.isfinite(t.reshape(len(t), -1)).all(dim=1) if len(t) else torch.zeros(0, dtype=torch.bool)
+    if bad.any():
+        where = bad.nonzero().flatten()
+        raise ValueError(f"{name} holds NaN or inf values in {len(where)} of its {len(t)} samples (the first: sample "
+                         f"{where[0].item()}): the training data must be finite; drop those samples "
+                         f"({name}[torch.isfinite({name}).flatten(1).all(1)]) or fix how they were loaded")
 
 
 def train_gan(G: nn.Module, D: nn.Module, x: Tensor, cfg: TrainConfig, *, y: Tensor | None = None,
@@ -423,8 +478,7 @@ def train_gan(G: nn.Module, D: nn.Module, x: Tensor, cfg: TrainConfig, *, y: Ten
                   "D": make_optimizer(D.parameters(), cfg.optimizer, cfg.lr_d, cfg.betas, lazy_d)}
     run = Run(modules, optimizers, Batches(x, y, cfg.batch_size, seed=cfg.seed), cfg, device,
               content_loss=content_loss)
-    if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
-        resume_run(run, checkpoint_path)
+    start_or_resume(run, checkpoint_path, resume)
 
     # Fixed inputs from their own generator: snapshots never disturb the training's random stream.
     every = cfg.snapshot_every or max(1, cfg.steps // 8)

@@ -7,6 +7,7 @@ small state, e.g. StyleGAN2's running path length).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -166,6 +167,8 @@ def fit(run: Run, step_fn: Callable[[Run], dict[str, float]], steps: int, *,
         progress = os.environ.get(PROGRESS_ENV, "1").strip() != "0"
     if checkpoint_every and checkpoint_path is None:
         raise ValueError("checkpoint_every is set but checkpoint_path is None: where should checkpoints go?")
+    if checkpoint_every:  # fail now, not at the first save after training (the run's history would be lost)
+        checkpoints.check_writable(checkpoint_path)
     before_step, callbacks = list(before_step), list(callbacks)
     bar = tqdm(total=steps, initial=run.step, disable=not progress, leave=False, desc="training")
     started = time.perf_counter() - run.seconds
@@ -203,6 +206,7 @@ def save_run(run: Run, path: str | Path) -> Path:
     return checkpoints.save(path, {
         "step": run.step, "seconds": run.seconds, "state": dict(run.state),
         "modules": {k: m.state_dict() for k, m in run.modules.items()},
+        "module_configs": {k: checkpoints.model_config(m) for k, m in run.modules.items()},
         "optimizers": {k: o.state_dict() for k, o in run.optimizers.items()},
         "batches": run.batches.state_dict(), "history": run.history.state_dict(), "rng": rng,
     }, run.config)
@@ -224,8 +228,10 @@ def resume_run(run: Run, path: str | Path) -> Run:
         raise ValueError(f"{path} holds one model's weights (written by checkpoints.save_model), not a training "
                          f"run: resume needs a checkpoint written during training (train_gan(checkpoint_path=...))")
     saved, now = state.get("config") or {}, checkpoints.plain(run.config) or {}
+    defaults = _defaults(run.config)  # a setting newer than the checkpoint counts as unchanged at its default
     changed = [f"{k}: checkpoint {saved.get(k)!r}, now {now.get(k)!r}" for k in sorted(set(saved) | set(now))
-               if k not in RESUMABLE_CHANGES and saved.get(k) != now.get(k)]
+               if k not in RESUMABLE_CHANGES and saved.get(k) != now.get(k)
+               and not (k not in saved and k in defaults and now.get(k) == defaults[k])]
     if changed:
         raise ValueError(f"{path} was trained with another config; only {', '.join(RESUMABLE_CHANGES)} may change "
                          f"when resuming. Differences:\n  " + "\n  ".join(changed)
@@ -235,7 +241,8 @@ def resume_run(run: Run, path: str | Path) -> Run:
         raise ValueError(f"{path} is at step {state['step']}, beyond this config's steps={steps}: there is nothing "
                          f"to train. Pass steps >= {state['step']} to continue the run.")
     for k, module in run.modules.items():
-        checkpoints.load_state(module, state["modules"][k], what=f"checkpoint {path} ({k})")
+        checkpoints.load_state(module, state["modules"][k], what=f"checkpoint {path} ({k})",
+                               config=state.get("module_configs", {}).get(k))
     for k, opt in run.optimizers.items():
         opt.load_state_dict(state["optimizers"][k])
     run.batches.load_state_dict(state["batches"])
@@ -244,6 +251,30 @@ def resume_run(run: Run, path: str | Path) -> Run:
     torch.set_rng_state(state["rng"]["torch"].cpu())
     if "cuda" in state["rng"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state["rng"]["cuda"]])
+    return run
+
+
+def _defaults(config: Any) -> dict[str, Any]:
+    """A dataclass config's default values, as plain values."""
+    if not dataclasses.is_dataclass(config):
+        return {}
+    return {f.name: checkpoints.plain({"v": f.default})["v"] for f in dataclasses.fields(config)
+            if f.default is not dataclasses.MISSING}
+
+
+def start_or_resume(run: Run, checkpoint_path: str | Path | None, resume: bool) -> Run:
+    """`resume=True`: continue from `checkpoint_path` when a checkpoint is there; when none is, say so in
+    one line (a mistyped path must not pass for a resumed run) and start at step 0."""
+    if not isinstance(resume, bool):
+        raise ValueError(f"resume must be True or False, got {resume!r}")
+    if not resume:
+        return run
+    if checkpoint_path is None:
+        raise ValueError("resume=True needs checkpoint_path=...: the checkpoint to continue from")
+    if Path(checkpoint_path).is_file():
+        return resume_run(run, checkpoint_path)
+    checkpoints.check_writable(checkpoint_path)  # a folder, or a path under a file: say so now
+    print(f"resume=True: no checkpoint at {checkpoint_path} yet, so this run starts at step 0")
     return run
 
 

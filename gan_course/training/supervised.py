@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import checks
-from .loop import Batches, Callback, Run, fit, resume_run
+from .loop import Batches, Callback, Run, fit, start_or_resume
 
 # loss_fn(model, x, y) -> loss, or (loss, {name: number to log})
 LossFn = Callable[[nn.Module, Tensor, "Tensor | None"], "Tensor | tuple[Tensor, dict[str, float]]"]
@@ -54,6 +54,10 @@ def supervised_step(loss_fn: LossFn) -> Callable[[Run], dict[str, float]]:
         x, y = x.to(run.device, non_blocking=True), None if y is None else y.to(run.device, non_blocking=True)
         out = loss_fn(run.model, x, y)
         loss, extras = out if isinstance(out, tuple) else (out, {})
+        if not isinstance(loss, Tensor) or loss.numel() != 1:
+            got = f"a tensor of shape {list(loss.shape)}" if isinstance(loss, Tensor) else type(loss).__name__
+            raise ValueError(f"loss_fn must return one number, a scalar tensor (e.g. its .mean()), or (loss, logs); "
+                             f"got {got}")
         opt = run.optimizers["model"]
         cfg = run.config
         if cfg.lr_milestones:  # a pure function of the step: nothing more to checkpoint for an exact resume
@@ -94,7 +98,6 @@ def train_model(model: nn.Module, loss_fn: LossFn, x: Tensor, cfg: FitConfig, *,
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
     run = Run({"model": model}, {"model": optimizer}, Batches(x, y, cfg.batch_size, seed=cfg.seed), cfg, device)
-    if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
-        resume_run(run, checkpoint_path)
+    start_or_resume(run, checkpoint_path, resume)
     return fit(run, supervised_step(loss_fn), cfg.steps, callbacks=callbacks, checkpoint_path=checkpoint_path,
                checkpoint_every=checkpoint_every, progress=progress)
