@@ -349,7 +349,7 @@ def test_sr_bad_arguments(kwargs, match):
 
 
 def test_sr_bicubic_errors():
-    with pytest.raises(ValueError, match="must be a multiple of the scale 4"):
+    with pytest.raises(ValueError, match="hr is 30x32: its sides must be multiples of scale=4"):
         data.bicubic_downscale(torch.zeros(3, 30, 32), 4)
     with pytest.raises(ValueError, match=r"scale must be one of \(2, 4\)"):
         data.bicubic_upscale(torch.zeros(3, 8, 8), 3)
