@@ -12,6 +12,15 @@ Shipped weights live in ``gan_course/weights/<dataset>_classifier.pt``; one comm
 
     python -m gan_course.classifier digits
     python -m gan_course.classifier fashion-mnist
+
+Images of another size than the classifier's own (Fashion-MNIST's 28x28) reach it by the route that
+undoes how the data were made (`load_classifier(name, img_size=32, fit=...)`, with the `fit` given to
+`data.load_dataset`): fit="pad" crops the padding off exactly, so a padded image gives exactly the
+features of the 28x28 one; fit="resize" resizes back (antialiased), for data that were resized.
+
+Devices: the classifier runs where its weights are. It moves its input there, and gives its logits,
+features and predictions back on the input's device, so a loss or metric on a generator's images
+(on the GPU) can use a classifier on the CPU, and the other way round.
 """
 
 from __future__ import annotations
@@ -26,9 +35,10 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch._subclasses.fake_tensor import FakeTensor
 
 from . import __version__
-from .data import DATASETS, MIXTURES, load_dataset
+from .data import DATASETS, FITS, MIXTURES, load_dataset, unpad
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 SHIPPED = ("digits", "fashion-mnist")  # weights committed with the package ...
@@ -48,7 +58,7 @@ IMAGE_DATASETS = tuple(d for d in DATASETS if d not in MIXTURES)
 class ClassifierConfig:
     img_channels: int = 1
     num_classes: int = 10
-    img_size: int = 28  # native input size; other sizes are resized to it
+    img_size: int = 28  # native input size; other sizes are cropped or resized to it (Classifier.input_fit)
     feature_dim: int = 128  # size of the penultimate feature vector used by the metrics
     dataset: str = ""
     classes: tuple[str, ...] = ()
@@ -62,13 +72,21 @@ class Classifier(nn.Module):
     with S = config.img_size and d = config.feature_dim (93k parameters for d = 128).
     """
 
-    def __init__(self, config: ClassifierConfig, input_size: int | None = None):
+    def __init__(self, config: ClassifierConfig, input_size: int | None = None, input_fit: str = "resize"):
         super().__init__()
         self.config = config
         # The side of the images this model will be given. Another side than the native one is
-        # resized to it, but only when asked for here (load_classifier(name, img_size=...)): a digits
+        # brought to it, but only when asked for here (load_classifier(name, img_size=...)): a digits
         # classifier handed 28x28 images by mistake should complain, not quietly shrink them.
         self.input_size = input_size or config.img_size
+        # How: "pad" crops the centre (the data were padded by data.pad), "resize" resizes (data.resize).
+        if input_fit not in FITS:
+            raise ValueError(f"unknown fit {input_fit!r}; valid: {', '.join(FITS)} (how the images reached "
+                             f"{self.input_size}x{self.input_size}: the fit given to data.load_dataset)")
+        if input_fit == "pad" and self.input_size < config.img_size:
+            raise ValueError(f"fit='pad' undoes a padding to a larger size, but img_size={self.input_size} is smaller "
+                             f"than the classifier's {config.img_size}: use fit='resize'")
+        self.input_fit = input_fit
         widths = (config.feature_dim // 4, config.feature_dim // 2, config.feature_dim)
         layers, c_in = [], config.img_channels
         for c_out in widths:
@@ -89,14 +107,17 @@ class Classifier(nn.Module):
             raise ValueError(
                 f"the {name} classifier (trained on {s}x{s} images) was set up for {self.input_size}x{self.input_size} "
                 f"inputs, got {h}x{w}. If {h}x{w} is what your model makes, load it with "
-                f"classifier.load_classifier({self.config.dataset or 'name'!r}, img_size={h}) (inputs are then resized "
-                f"to {s}x{s}), and score real and generated images at that same size")
-        x = x.to(next(self.parameters()).device, torch.float32)
-        if x.numel() and (x.min() < -1.5 or x.max() > 1.5):
+                f"classifier.load_classifier({self.config.dataset or 'name'!r}, img_size={h}) with the fit your data "
+                f"were made with, fit='pad' (the padding is cropped off) or 'resize' (inputs are resized to {s}x{s}), "
+                f"and score real and generated images at that same size")
+        if x.numel() and _holds_values(x) and (x.min() < -1.5 or x.max() > 1.5):
             raise ValueError(f"the {name} classifier takes images in [-1, 1] (as data.load_dataset and a generator's "
                              f"tanh give them); got values from {x.min().item():.3g} to {x.max().item():.3g}. "
                              f"For 0..255 images use x / 127.5 - 1; for 0..1 images, 2 * x - 1")
+        x = x.to(next(self.parameters()).device, torch.float32)  # where the weights are
         if x.shape[-2:] != (s, s):
+            if self.input_fit == "pad":  # the data were padded (data.pad): crop exactly what was added
+                return unpad(x, s, s)
             downsampling = x.shape[-2] > s or x.shape[-1] > s
             # antialias low-pass filters before shrinking, so resized images look like the real ones
             x = F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=downsampling)
@@ -106,17 +127,23 @@ class Classifier(nn.Module):
         return self.trunk(self._prepare(x)).mean(dim=(2, 3))  # global average pool: [N, feature_dim]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self._features(x))  # logits [N, num_classes]
+        return self.head(self._features(x)).to(x.device)  # logits [N, num_classes], on the input's device
 
     @torch.no_grad()
     def features(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-        """Penultimate activations [N, feature_dim], computed in batches without gradients."""
-        return torch.cat([self._features(chunk) for chunk in x.split(batch_size)])
+        """Penultimate activations [N, feature_dim], computed in batches without gradients, on the input's device."""
+        return torch.cat([self._features(chunk) for chunk in x.split(batch_size)]).to(x.device)
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-        """Predicted class index [N] (int64)."""
+        """Predicted class index [N] (int64), on the input's device."""
         return torch.cat([self(chunk).argmax(dim=1) for chunk in x.split(batch_size)])
+
+
+def _holds_values(x: torch.Tensor) -> bool:
+    """False for tensors with a shape and a device but no numbers to check: `meta` tensors, and the fake
+    tensors that torch.compile traces with (tests/test_devices.py plays a GPU with them)."""
+    return not (x.is_meta or isinstance(x, FakeTensor))
 
 
 def accuracy(model: Classifier, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -213,12 +240,15 @@ def weights_path(dataset_name: str, seed: int = 0) -> Path:
 
 
 def load_classifier(dataset_name: str, device: str = "cpu", *, path: str | os.PathLike | None = None,
-                    img_size: int | None = None, seed: int = 0) -> Classifier:
+                    img_size: int | None = None, fit: str = "resize", seed: int = 0) -> Classifier:
     """Load the trained classifier for ``dataset_name`` (shipped: digits, fashion-mnist), in eval mode.
 
     ``img_size``: the side of the images you will give it, when it is not the classifier's own
-    (e.g. 32 for Fashion-MNIST padded to 32x32): they are then resized to the native side. Without
-    it, images of another size are an error.
+    (e.g. 32 for Fashion-MNIST padded to 32x32). Without it, images of another size are an error.
+    ``fit``: how those images were made, as given to ``data.load_dataset`` (same default): "pad" crops
+    the centre (the exact inverse of the padding: a padded image gives the features of the original),
+    "resize" resizes them to the native side (antialiased). Generated images are treated the same way,
+    so with "pad" a generator's border pixels are not scored.
     ``seed``: which shipped classifier: 0 (the course's) or 1 (same network and data, another training
     seed), to see how much a classifier-feature FID depends on the classifier.
     ``path`` reads another weights file instead of ``gan_course/weights/<name>_classifier.pt``.
@@ -241,7 +271,7 @@ def load_classifier(dataset_name: str, device: str = "cpu", *, path: str | os.Pa
         raise ValueError(f"{path} holds a classifier for {config.dataset!r}, not {dataset_name!r}")
     if img_size is not None and (isinstance(img_size, bool) or not isinstance(img_size, int) or not 4 <= img_size <= 1024):
         raise ValueError(f"img_size must be an int in [4, 1024] (the side of the images you will classify), got {img_size!r}")
-    model = Classifier(config, input_size=img_size)
+    model = Classifier(config, input_size=img_size, input_fit=fit)
     model.load_state_dict(checkpoint["state_dict"])
     model.test_accuracy = checkpoint.get("test_accuracy")
     model.train_settings = checkpoint.get("train_settings", {})

@@ -117,3 +117,41 @@ def test_second_classifiers_ship_and_differ_from_the_first():
     assert (clf.WEIGHTS_DIR / "fashion-mnist_classifier_seed1.pt").stat().st_size < 1_000_000
     with pytest.raises(ValueError, match=r"classifiers ship for seeds \(0, 1\), got seed=2"):
         load_classifier("digits", seed=2)
+
+
+# ---------------------------------------------------------------- images of another size: crop or resize (ERRATA 50)
+
+def test_padded_images_give_exactly_the_native_features():
+    from gan_course import data
+
+    native, padded = load_classifier("fashion-mnist"), load_classifier("fashion-mnist", img_size=32, fit="pad")
+    x = torch.rand(6, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    x32 = data.pad(x, 32)  # what load_dataset(..., img_size=32, fit="pad") makes
+    assert torch.equal(padded.features(x32), native.features(x))
+    assert torch.equal(padded(x32), native(x)) and torch.equal(padded.predict(x32), native.predict(x))
+    # the resize route, for resized data, is another computation: on padded data it squeezes the digit
+    resized = load_classifier("fashion-mnist", img_size=32)
+    assert resized.input_fit == "resize" and padded.input_fit == "pad"
+    assert (resized.features(x32) - native.features(x)).abs().max() > 0.1
+    torch.testing.assert_close(resized.features(data.resize(x, 32)),
+                               native.features(torch.nn.functional.interpolate(
+                                   data.resize(x, 32), size=(28, 28), mode="bilinear", antialias=True)))
+
+
+@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(),
+                    reason="needs `sudo apt-get install dataset-fashion-mnist` (CI installs it)")
+def test_padded_fashion_test_set_scores_as_the_28_px_one(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    x28 = load_dataset("fashion-mnist", split="test", limit=300).x
+    x32 = load_dataset("fashion-mnist", split="test", limit=300, img_size=32, fit="pad").x
+    assert torch.equal(load_classifier("fashion-mnist", img_size=32, fit="pad").features(x32),
+                       load_classifier("fashion-mnist").features(x28))
+
+
+def test_fit_route_bad_values():
+    with pytest.raises(ValueError, match=r"unknown fit 'crop'; valid: resize, pad"):
+        load_classifier("fashion-mnist", img_size=32, fit="crop")
+    with pytest.raises(ValueError, match=r"fit='pad' undoes a padding to a larger size, but img_size=16 is smaller"):
+        load_classifier("fashion-mnist", img_size=16, fit="pad")
+    with pytest.raises(ValueError, match=r"set up for 32x32 inputs, got 28x28.*fit='pad'"):
+        load_classifier("fashion-mnist", img_size=32, fit="pad").features(torch.zeros(1, 1, 28, 28))

@@ -349,7 +349,7 @@ def test_sr_bad_arguments(kwargs, match):
 
 
 def test_sr_bicubic_errors():
-    with pytest.raises(ValueError, match="must be a multiple of the scale 4"):
+    with pytest.raises(ValueError, match="hr is 30x32: its sides must be multiples of scale=4"):
         data.bicubic_downscale(torch.zeros(3, 30, 32), 4)
     with pytest.raises(ValueError, match=r"scale must be one of \(2, 4\)"):
         data.bicubic_upscale(torch.zeros(3, 8, 8), 3)
@@ -383,3 +383,20 @@ def test_a_grey_array_is_not_an_rgb_photo():
 def test_stl10_is_never_downloaded_offline(offline):
     with pytest.raises(DatasetNotFound, match=r"stl10_binary[\s\S]*download=True"):
         data.load_sr("stl10")
+
+
+@pytest.mark.parametrize("h, w, size", [(28, 28, 32), (8, 8, 16), (5, 7, 12), (28, 28, 28)])
+def test_unpad_is_the_exact_inverse_of_pad(h, w, size):
+    x = torch.rand(3, 2, h, w) * 2 - 1
+    padded = data.pad(x, size)
+    assert padded.shape[-2:] == (size, size)
+    assert torch.equal(data.unpad(padded, h, w), x)
+    border = padded.clone()
+    border[..., :, :] = -1.0
+    border = data.unpad(border, h, w)  # the same offsets: what unpad keeps is exactly what pad wrote
+    assert torch.equal(data.pad(border, size), torch.full_like(padded, -1.0))
+
+
+def test_unpad_to_a_larger_size_is_an_error():
+    with pytest.raises(ValueError, match="cannot unpad 28x28 images to 32x32"):
+        data.unpad(torch.zeros(1, 1, 28, 28), 32, 32)

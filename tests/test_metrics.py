@@ -289,7 +289,8 @@ def test_psnr_of_a_constant_offset():
     x = torch.rand(2, 3, 8, 8) * 2 - 1
     # MSE = 0.1^2 = 0.01 -> 10 log10(2^2 / 0.01) = 10 log10(400)
     assert psnr(x, x + 0.1) == pytest.approx(10 * math.log10(400))
-    assert psnr(x[0], x[0] + 0.1, data_range=1.0) == pytest.approx(10 * math.log10(100))
+    x01 = (x[0] + 1) / 2 * 0.9  # in [0, 0.9]: with the offset, still inside data_range=1
+    assert psnr(x01, x01 + 0.1, data_range=1.0) == pytest.approx(10 * math.log10(100))
     assert psnr(x, x) == math.inf
 
 
@@ -316,7 +317,7 @@ def test_ssim_matches_skimage():
     y = (x + 0.3 * torch.randn(x.shape, generator=g)).clamp(-1, 1)
     want = structural_similarity(x.numpy(), y.numpy(), data_range=2.0, channel_axis=0,
                                  gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
-    assert ssim(x, y) == pytest.approx(want, abs=1e-3)
+    assert ssim(x, y) == pytest.approx(want, abs=1e-12)  # the same formula: agreement to rounding (~1e-15)
     assert ssim(x[None], y[None]) == pytest.approx(ssim(x, y))  # [C, H, W] or [N, C, H, W]
 
 
@@ -415,7 +416,7 @@ def test_y_psnr_and_ssim_match_skimage_on_the_y_channel():
     assert psnr(x, y, y_channel=True, shave=s) == pytest.approx(skm.peak_signal_noise_ratio(yx, yy, data_range=255))
     want = skm.structural_similarity(yx, yy, data_range=255, gaussian_weights=True, sigma=1.5,
                                      use_sample_covariance=False)
-    assert ssim(x, y, y_channel=True, shave=s) == pytest.approx(want, abs=1e-4)
+    assert ssim(x, y, y_channel=True, shave=s) == pytest.approx(want, abs=1e-12)
 
 
 def test_feature_distance_and_sr_scores():
@@ -427,9 +428,13 @@ def test_feature_distance_and_sr_scores():
     sr = [x + 0.1, torch.full((3, 32, 28), 0.2)]
     scores = metrics.sr_scores(sr, hr, scale=4, extractor=double)
     assert set(scores) == {"psnr", "ssim", "feature"}
-    assert scores["psnr"] == pytest.approx((psnr(sr[0], hr[0], y_channel=True, shave=4)
-                                            + psnr(sr[1], hr[1], y_channel=True, shave=4)) / 2)
-    assert scores["feature"] == pytest.approx((4 * 0.01 + 4 * 0.04) / 2)
+    sr8, hr8 = [metrics.to_8bit(t) for t in sr], [metrics.to_8bit(t) for t in hr]  # scored as 8-bit files
+    assert scores["psnr"] == pytest.approx((psnr(sr8[0], hr8[0], y_channel=True, shave=4)
+                                            + psnr(sr8[1], hr8[1], y_channel=True, shave=4)) / 2)
+    assert scores["ssim"] == pytest.approx((ssim(sr8[0], hr8[0], y_channel=True, shave=4)
+                                            + ssim(sr8[1], hr8[1], y_channel=True, shave=4)) / 2)
+    assert scores["feature"] == pytest.approx((metrics.feature_distance(sr8[0], hr8[0], double, shave=4)
+                                               + metrics.feature_distance(sr8[1], hr8[1], double, shave=4)) / 2)
     assert "feature" not in metrics.sr_scores(sr, hr, scale=4)
     with pytest.raises(ValueError, match="same length"):
         metrics.sr_scores(sr, hr[:1], scale=4)

@@ -24,7 +24,7 @@ The package, by theme:
   dataset    `Dataset`, `DatasetNotFound` and the names the loaders know
   mixtures   the 2D Gaussian mixtures ring8 and grid25
   idx        reading and writing IDX files (MNIST, Fashion-MNIST)
-  images     0..255 -> [-1, 1], `resize`, `pad`
+  images     0..255 -> [-1, 1], `resize`, `pad` (and `unpad`)
   sources    the look-up above and the readers of each image data set
   load       `load_dataset`
   bicubic    `bicubic_downscale` / `bicubic_upscale` (super-resolution's degradation)
@@ -38,7 +38,7 @@ from .bicubic import SR_SCALES, bicubic_downscale, bicubic_upscale, check_scale
 from .dataset import (DATASETS, DEFAULT_IMG_SIZE, DIGIT_CLASSES, FASHION_MNIST_CLASSES, IDX_DATASETS, MIXTURES,
                       SPLITS, Dataset, DatasetNotFound)
 from .idx import IDX_DTYPES, read_idx, write_idx
-from .images import FITS, MAX_IMG_SIZE, pad, resize
+from .images import FITS, MAX_IMG_SIZE, pad, resize, unpad
 from .load import load_dataset
 from .mixtures import grid25, ring8
 from .photos import IMAGE_SUFFIXES, _rgb, _skimage_photos
@@ -50,5 +50,5 @@ __all__ = [
     "IDX_DTYPES", "IMAGE_SUFFIXES", "MAX_IMG_SIZE", "MIXTURES", "SPLITS", "SR_DATASETS", "SR_NATURAL", "SR_SCALES",
     "SYSTEM_DIRS", "TORCHVISION_DIR", "Dataset", "DatasetNotFound", "SRData", "bicubic_downscale",
     "bicubic_upscale", "check_scale", "grid25", "load_dataset", "load_sr", "pad", "read_idx", "resize", "ring8",
-    "write_idx",
+    "unpad", "write_idx",
 ]

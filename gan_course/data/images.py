@@ -1,4 +1,4 @@
-"""How images reach the course's format and size: 0..255 to [-1, 1], resize, pad."""
+"""How images reach the course's format and size: 0..255 to [-1, 1], resize, pad (and its inverse, unpad)."""
 
 from __future__ import annotations
 
@@ -35,4 +35,14 @@ def pad(x: torch.Tensor, img_size: int) -> torch.Tensor:
     return F.pad(x, (left, img_size - w - left, top, img_size - h - top), value=-1.0)
 
 
-FITS = ("resize", "pad")
+def unpad(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """The centre height x width of images [..., H, W]: exactly what `pad` padded to H x W (same offsets)."""
+    h, w = x.shape[-2:]
+    if not (0 < height <= h and 0 < width <= w):
+        raise ValueError(f"cannot unpad {h}x{w} images to {height}x{width}: the unpadded size must be positive "
+                         f"and at most the padded one")
+    top, left = (h - height) // 2, (w - width) // 2
+    return x[..., top:top + height, left:left + width]
+
+
+FITS = ("resize", "pad")  # how images reach img_size: load_dataset(fit=...), and the classifier undoes it

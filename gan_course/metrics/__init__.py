@@ -17,6 +17,14 @@ are comparable *within* the course, not with published Inception-based FIDs.
 - Perceptual path length (ch. 07, 08): Karras et al., "A Style-Based Generator Architecture for
   Generative Adversarial Networks" (arXiv:1812.04948), sec. 4.1.
 
+Devices, one rule for the package and the classifier: a function that runs a network moves its
+inputs to the network's device (that of its weights: a module's, or a bound method's module's, e.g.
+`classifier.features`; or `device=` when given), and hands tensors back on the device its inputs came
+from. Tensors a function makes for itself (noise, blur kernels) are made on its input's device, with
+random draws taken from a seeded CPU generator first, so a seed gives the same numbers on every device.
+The distances are computed in float64 on the CPU and return Python numbers, so `extract_features`,
+which feeds them, returns its features on the CPU. tests/test_devices.py checks all of it.
+
 The package, by theme (each module's docstring gives its papers):
   coverage          mode coverage on 2D mixtures (+ the chance level)
   distances         Fréchet distance, kernel distance, precision & recall on feature sets
@@ -27,7 +35,8 @@ The package, by theme (each module's docstring gives its papers):
   classes           class accuracy of conditional samples
   image_statistics  gradient energy (sharpness), feature-map peak-to-mean
   paths             perceptual path length
-Imports run one way (calibration -> features -> distances <- paths); no module imports this `__init__`.
+Imports run one way (calibration -> features -> distances <- paths, reconstruction -> features); no
+module imports this `__init__`.
 Every public name is re-exported here, `metrics.fid(...)`, with the private helpers that the exercises
 show (`_prepare`, `_code_counts`).
 """
@@ -41,7 +50,7 @@ from .distances import (PrecisionRecall, frechet_distance, frechet_distance_from
 from .features import extract_features, fid, image_precision_recall, kid
 from .image_statistics import gradient_energy, peak_to_mean
 from .paths import filtered_mean, path_distances, perceptual_path_length, unit_feature_distance
-from .reconstruction import BT601_WEIGHTS, _prepare, feature_distance, psnr, rgb_to_y, sr_scores, ssim
+from .reconstruction import BT601_WEIGHTS, _prepare, feature_distance, psnr, rgb_to_y, sr_scores, ssim, to_8bit
 
 __all__ = [
     "BT601_WEIGHTS", "Calibration", "ClassAccuracy", "ModeCoverage", "PrecisionRecall", "chance_coverage",
@@ -49,5 +58,5 @@ __all__ = [
     "fid_calibration", "filtered_mean", "frechet_distance", "frechet_distance_from_stats", "gaussian_blur",
     "gradient_energy", "image_precision_recall", "kernel_distance", "kid", "mmd2_unbiased", "mode_coverage",
     "path_distances", "peak_to_mean", "perceptual_path_length", "place_on_scale", "precision_recall", "psnr",
-    "rgb_to_y", "sr_scores", "ssim", "unit_feature_distance",
+    "rgb_to_y", "sr_scores", "ssim", "to_8bit", "unit_feature_distance",
 ]

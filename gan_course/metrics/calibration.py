@@ -15,11 +15,15 @@ from .features import extract_features
 
 
 def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Blur images [N, C, H, W] with a Gaussian of standard deviation `sigma` pixels (reflect padding)."""
+    """Blur images [N, C, H, W] with a Gaussian of standard deviation `sigma` pixels (reflect padding), on
+    the images' device."""
     if not sigma > 0:
         raise ValueError(f"sigma must be > 0 pixels, got {sigma}")
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        shape = list(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"images must be a tensor [N, C, H, W], got {shape}")
     radius = max(1, math.ceil(3 * sigma))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float64)
+    x = torch.arange(-radius, radius + 1, dtype=torch.float64, device=images.device)  # the kernel where the images are
     k = torch.exp(-x**2 / (2 * sigma**2))
     k = (k / k.sum()).to(images.dtype)
     c = images.shape[1]
@@ -40,13 +44,16 @@ def fid_calibration(reference, real, extractor, *, noise: tuple[float, ...] = (0
     Rows: "real" (another real set: the floor a perfect generator would reach), real + Gaussian noise
     of each sigma (in the [-1, 1] units of the images, clamped back to [-1, 1]), and real blurred by
     a Gaussian of each sigma in pixels. On the same features, a generator's FID can then be read as
-    "between noise 0.1 and noise 0.2" rather than as a bare number.
+    "between noise 0.1 and noise 0.2" rather than as a bare number. The damage is done on the device of
+    `real`; the features go to the extractor's device (see `extract_features`).
     """
     real = torch.as_tensor(real)
     feats_ref = extract_features(reference, extractor)
     gen = torch.Generator().manual_seed(seed)
     damaged = [("real", real)]
-    damaged += [(f"noise sigma = {s:g}", (real + s * torch.randn(real.shape, generator=gen)).clamp(-1, 1))
+    # the noise is drawn on the CPU from `seed` (the same numbers on every device), then moved to the images
+    damaged += [(f"noise sigma = {s:g}",
+                 (real + s * torch.randn(real.shape, generator=gen).to(real.device, real.dtype)).clamp(-1, 1))
                 for s in noise]
     damaged += [(f"blur sigma = {s:g} px", gaussian_blur(real, s)) for s in blur]
     return [Calibration(name, frechet_distance(feats_ref, extract_features(x, extractor))) for name, x in damaged]

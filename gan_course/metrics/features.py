@@ -1,12 +1,27 @@
-"""Images -> features -> the distances: `extract_features`, and FID, KID and precision/recall on images."""
+"""Images -> features -> the distances: `extract_features`, and FID, KID and precision/recall on images.
+
+Devices: the images go to the extractor's device (`device=`, or else the device of the extractor's
+weights when it is a module or a module's method, e.g. `classifier.features`), and the features come
+back as float32 on the CPU, where the distances are computed in float64.
+"""
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable
 
 import torch
 
 from .distances import PrecisionRecall, frechet_distance, kernel_distance, precision_recall
+
+
+def _extractor_device(extractor) -> torch.device | None:
+    """The device of the weights of `extractor` (a module, or a bound method of one), or None."""
+    owner = getattr(extractor, "__self__", extractor)
+    if not isinstance(owner, torch.nn.Module):
+        return None
+    tensor = next(itertools.chain(owner.parameters(), owner.buffers()), None)
+    return None if tensor is None else tensor.device
 
 
 @torch.no_grad()
@@ -15,10 +30,13 @@ def extract_features(images: torch.Tensor, extractor: Callable[[torch.Tensor], t
     """Map images [N, C, H, W] to features [N, D] in batches, without gradients.
 
     `extractor` is any callable, e.g. a trained classifier's `.features` (put it in eval mode
-    first). Each batch is moved to `device` if given; the features come back as float32 on CPU.
+    first). Each batch is moved to `device`: by default the device of the extractor's weights, when it
+    is a module or a method of one (a plain function gets the images where they are). The features
+    come back as float32 on the CPU, where the distances are computed.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+    device = _extractor_device(extractor) if device is None else device
     images, feats = torch.as_tensor(images), []
     for i in range(0, len(images), batch_size):
         batch = images[i:i + batch_size]

@@ -7,10 +7,17 @@ SSIM: Wang et al., "Image Quality Assessment: From Error Visibility to Structura
 
 from __future__ import annotations
 
+import math
+from numbers import Real
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
+
+from .features import _extractor_device
+
+# The data range is the width of the images' value range: PSNR's peak and SSIM's constants scale with it.
+RANGES = "2 for [-1, 1], 1 for [0, 1], 255 for 0..255"
 
 
 def _image_pair(x, y) -> tuple[torch.Tensor, torch.Tensor]:
@@ -41,11 +48,22 @@ def rgb_to_y(x: torch.Tensor) -> torch.Tensor:
 def _prepare(x, y, data_range: float, y_channel: bool, shave: int) -> tuple[torch.Tensor, torch.Tensor, float]:
     """The image pair as the SR papers score it, and its data range: on the luma Y only (`y_channel`;
     Y in [0, 1], so the range becomes 1), without a border of `shave` pixels (= the scale: a network
-    cannot know what lay beyond the image's edge)."""
+    cannot know what lay beyond the image's edge). Values spread over much more than `data_range` (say
+    0..255 images at the default data_range=2) are an error, not a meaningless number."""
+    if isinstance(data_range, bool) or not isinstance(data_range, Real) or not math.isfinite(data_range) \
+            or data_range <= 0:
+        raise ValueError(f"data_range must be a positive number, the width of the images' value range ({RANGES}); "
+                         f"got data_range={data_range!r}")
+    if y_channel and data_range != 2.0:
+        raise ValueError(f"y_channel=True takes images in [-1, 1] (data_range=2), got data_range={data_range}")
     x, y = _image_pair(x, y)
+    if not (torch.isfinite(x).all() and torch.isfinite(y).all()):
+        raise ValueError("x and y must hold finite values; got nan or inf")
+    lo, hi = min(x.min().item(), y.min().item()), max(x.max().item(), y.max().item())
+    if hi - lo > 1.1 * data_range:  # 10 % slack for a little overshoot; 0..255 images at data_range=2 are caught
+        raise ValueError(f"x and y hold values from {lo:.4g} to {hi:.4g}, a spread wider than data_range={data_range:g}, "
+                         f"the width of their value range ({RANGES}): pass the data_range of your images")
     if y_channel:
-        if data_range != 2.0:
-            raise ValueError(f"y_channel=True takes images in [-1, 1] (data_range=2), got data_range={data_range}")
         x, y, data_range = rgb_to_y(x), rgb_to_y(y), 1.0
     if isinstance(shave, bool) or not isinstance(shave, int) or shave < 0:
         raise ValueError(f"shave must be an int >= 0 (border pixels to drop), got {shave!r}")
@@ -61,8 +79,9 @@ def psnr(x, y, *, data_range: float = 2.0, y_channel: bool = False, shave: int =
     """Peak signal-to-noise ratio in dB, averaged over images (the SR papers' convention).
 
     PSNR = 10 log10(data_range^2 / MSE), MSE per image over all channels and pixels;
-    data_range = 2 for images in [-1, 1]. Identical images give inf. The SR papers score the luma
-    only and drop a border: `y_channel=True, shave=scale` (see `rgb_to_y`); the default is plain RGB.
+    data_range = 2 for images in [-1, 1] (255 for 0..255). Identical images give inf. The SR papers
+    score the luma only and drop a border: `y_channel=True, shave=scale` (see `rgb_to_y`); the default
+    is plain RGB.
     """
     x, y, data_range = _prepare(x, y, data_range, y_channel, shave)
     mse = (x - y).pow(2).flatten(1).mean(1)  # [N]
@@ -107,19 +126,31 @@ def ssim(x, y, *, data_range: float = 2.0, y_channel: bool = False, shave: int =
 def feature_distance(x, y, extractor: Callable[[torch.Tensor], torch.Tensor], *, shave: int = 0, device=None) -> float:
     """Mean squared distance between feature maps, extractor(x) vs extractor(y), averaged over images:
     the perceptual measure of SRGAN's content loss (chapter 09), on RGB images in [-1, 1]. The images
-    go to `device` (the extractor's) if given."""
+    go to `device`, by default the extractor's (as in `extract_features`)."""
     x, y, _ = _prepare(x, y, 2.0, False, shave)
+    device = _extractor_device(extractor) if device is None else device
     fx, fy = (extractor(t.float() if device is None else t.float().to(device)).double().cpu() for t in (x, y))
     return (fx - fy).pow(2).flatten(1).mean(1).mean().item()
+
+
+def to_8bit(images) -> torch.Tensor:
+    """Images in [-1, 1] rounded to the 256 grey levels of an 8-bit file (0..255, clamped), back in [-1, 1]
+    as float64: what an SR paper scores after saving its outputs as PNG."""
+    x = torch.as_tensor(images).detach().double()
+    return ((x + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1
 
 
 def sr_scores(sr, hr, *, scale: int, extractor: Callable[[torch.Tensor], torch.Tensor] | None = None,
               device=None) -> dict[str, float]:
     """PSNR and SSIM on the Y channel with `scale` border pixels shaved (the SR papers' protocol), and the
     feature distance when an `extractor` is given, each averaged over a list of (differently sized)
-    images [C, H, W]. Returns {"psnr": dB, "ssim": ..., "feature": ...}."""
+    images [C, H, W]. Returns {"psnr": dB, "ssim": ..., "feature": ...}.
+
+    As in the MATLAB and BasicSR protocols, both images are first rounded to 8 bits (`to_8bit`): an SR
+    output is scored as the PNG file it would be saved as, each pixel moved by at most half a grey level."""
     if len(sr) != len(hr) or len(sr) == 0:
         raise ValueError(f"sr and hr must be two non-empty lists of the same length, got {len(sr)} and {len(hr)}")
+    sr, hr = [to_8bit(s) for s in sr], [to_8bit(h) for h in hr]
     rows = [{"psnr": psnr(s, h, y_channel=True, shave=scale), "ssim": ssim(s, h, y_channel=True, shave=scale),
              **({"feature": feature_distance(s, h, extractor, shave=scale, device=device)} if extractor is not None else {})}
             for s, h in zip(sr, hr)]
