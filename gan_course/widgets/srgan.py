@@ -40,12 +40,14 @@ def sr_outputs(test, models: dict) -> dict[str, list]:
 
 
 def sr_compare(test, models: dict, *, image: int = 0, left: str = BICUBIC, right: str | None = None,
-               crop: int = 48, x: float = 0.5, y: float = 0.5, wipe: float = 0.5):
+               crop: int | None = None, x: float = 0.5, y: float = 0.5, wipe: float = 0.5):
     """Pick a held-out image and a window in it; the zoomed window shows method `left` left of the wipe
     line and method `right` right of it (bicubic, each of `models`, the original). PSNR (Y, border
     shaved) of each method on the whole image is in the labels.
 
     test: `data.load_sr(split="test")` (whole images); models: {"SRResNet": G, "SRGAN": G2, ...}.
+    crop: the window's side, 16 to min(160, the smallest test image's side); default 48, or the smallest side
+    if that is less. A value outside a control's range is an error, not silently clamped.
     """
     import ipywidgets as W
     import matplotlib.pyplot as plt
@@ -71,7 +73,8 @@ def sr_compare(test, models: dict, *, image: int = 0, left: str = BICUBIC, right
         "right": W.Dropdown(options=methods, value=right, description="right"),
         "wipe": float_slider("wipe", wipe, 0.0, 1.0, 0.02, **slider),
         # the window's side, at most the smallest test image's (an error beyond, never a silent clamp)
-        "crop": int_slider("crop (window)", crop, 16, min(160, smallest), step=8, description="window"),
+        "crop": int_slider("crop (window)", min(48, smallest) if crop is None else crop, 16, min(160, smallest),
+                           step=8, description="window"),
         # the window's place as a fraction of the room left; one step (an arrow key) moves it >= 1 px on 96 px images
         "x": float_slider("x", x, 0.0, 1.0, 0.05, **slider),
         "y": float_slider("y", y, 0.0, 1.0, 0.05, **slider),
