@@ -131,3 +131,23 @@ def test_shapes_gradients_reach_every_parameter_and_same_seed_same_prior():
     a, b, c = prior(0), prior(0), prior(1)
     with torch.no_grad():
         assert torch.equal(a(codes), b(codes)) and not torch.equal(a(codes), c(codes))
+
+
+@pytest.mark.parametrize("name", ["tiny", "small", "full"])
+def test_the_chapter_10_priors_have_no_blind_spot_and_no_leak(name):
+    """Notebook 10 asserts both on the untrained prior of its preset: changing the code at position q moves
+    every later position's logits and none at or before q. Here for all three presets' priors."""
+    from gan_course import presets
+
+    cfg = presets.get_preset("10_vqvae", name).prior
+    runtime.seed_everything(0)
+    model = PixelCNN(cfg).eval()
+    g, n = cfg.grid_size, cfg.grid_size ** 2
+    probe = torch.randint(0, cfg.codebook_size, (1, g, g), generator=torch.Generator().manual_seed(0))
+    changed = probe.repeat(n, 1, 1).view(n, n)
+    changed[torch.arange(n), torch.arange(n)] = (changed.diagonal() + 1) % cfg.codebook_size  # row q: code q changed
+    with torch.no_grad():
+        base = model(probe.repeat(n, 1, 1))  # the same batch size: the same kernels, bit for bit
+        moved = (model(changed.view(n, g, g)) - base).abs().amax(1).view(n, n) > 0  # [q, position]
+    later = torch.ones(n, n, dtype=torch.bool).triu(1)  # positions after q
+    assert torch.equal(moved, later)

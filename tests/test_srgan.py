@@ -66,7 +66,7 @@ def test_residual_block_and_global_skip_are_identities_when_their_branch_is_zero
     assert torch.equal(block(x), x)
     G = SRResNet(small()).eval()
     nn.init.zeros_(G.blocks[-1].weight)  # zero the whole body: only the global skip carries the head's features
-    lr = torch.randn(2, 3, 4, 4)
+    lr = torch.rand(2, 3, 4, 4) * 2 - 1  # images in [-1, 1]
     assert torch.allclose(G(lr), G.tail(G.upsample(G.head(lr))))
 
 
@@ -85,13 +85,13 @@ def test_discriminator_layout_follows_the_paper():
 def test_gradients_reach_every_parameter(scale):
     runtime.seed_everything(0)
     G, D = models.build("srgan", **vars(small(scale=scale)))
-    D(G(torch.randn(4, 3, 16 // scale, 16 // scale))).sum().backward()
+    D(G(torch.rand(4, 3, 16 // scale, 16 // scale) * 2 - 1)).sum().backward()
     for name, p in [*G.named_parameters(), *D.named_parameters()]:
         assert p.grad is not None and p.grad.abs().sum() > 0, name
 
 
 def test_determinism():
-    lr = torch.randn(2, 3, 4, 4)
+    lr = torch.rand(2, 3, 4, 4) * 2 - 1
     outs = []
     for _ in range(2):
         runtime.seed_everything(5)
@@ -257,3 +257,30 @@ def test_chapter_09_presets_build_and_run_one_batch(name):
     assert P.model.scale == 4 and P.train.paired and P.train.adv_weight == 1e-3 and P.crop == P.model.hr_size
     assert P.backbone in srgan.BACKBONES and P.eval_every <= P.pretrain.steps
     assert P.gan_eval_every <= P.train.steps and P.content_weight > 0
+
+
+def test_srgan_logs_are_the_values_of_the_first_step():
+    """The log's numbers, recomputed: with the whole data set as one batch (any order gives the same means and
+    batch-norm statistics), step 1's d_real, d_fake, d_loss, content and g_loss from copies of G and D."""
+    import copy
+
+    from gan_course.losses import get_loss
+
+    runtime.seed_everything(0)
+    G, D = models.build("srgan", **vars(small()))
+    hr, lr = pairs(n=8)
+    G0, D0 = copy.deepcopy(G), copy.deepcopy(D)
+    content = ContentLoss(RandomFeatures(widths=(8,)), weight=3.0)
+    cfg = training.TrainConfig(steps=1, batch_size=8, paired=True, adv_weight=1e-3, lr_g=1e-4, lr_d=1e-4,
+                               betas=(0.9, 0.999), n_snapshot=4)
+    run = training.train_gan(G, D, hr, cfg, y=lr, content_loss=content, progress=False)
+    logs = {k: v[0] for k, v in run.history.logs.items()}
+    with torch.no_grad():
+        fake = G0.train()(lr)
+        real_logits, fake_logits = D0.train()(hr), D0(fake)
+        d_loss = get_loss("nonsaturating").d_loss(real_logits, fake_logits)
+        g_loss = get_loss("nonsaturating").g_loss(run.D.train()(fake))  # G's step faces the D after its step
+    expected = {"d_real": real_logits.mean(), "d_fake": fake_logits.mean(), "d_loss": d_loss,
+                "content": content(fake, hr), "g_loss": g_loss}
+    for key, value in expected.items():
+        assert logs[key] == pytest.approx(value.item(), rel=1e-4, abs=1e-6), key

@@ -116,7 +116,21 @@ def test_the_ema_function_is_what_the_quantiser_uses():
     by_hand_count = torch.stack([0.9 * count[k] + 0.1 * (idx == k).sum() for k in range(5)])
     by_hand_sum = torch.stack([0.9 * sums[k] + 0.1 * z[idx == k].sum(0) for k in range(5)])
     assert torch.allclose(new_count, by_hand_count) and torch.allclose(new_sum, by_hand_sum)
-    assert torch.allclose(new_count.sum(), ((new_count + 1e-5) / (new_count.sum() + 5e-5) * new_count.sum()).sum())
+    n = by_hand_count.sum()
+    smoothed = torch.stack([(by_hand_count[k] + 1e-5) / (n + 5 * 1e-5) * n for k in range(5)])
+    assert torch.allclose(codebook, by_hand_sum / smoothed[:, None])  # the returned codebook, e_k = m_k / N~_k
+
+
+def test_the_ema_codebook_by_hand_with_a_code_whose_count_is_zero():
+    """Numbers worked out on paper: decay 0.5, three codes, one batch of a single vector assigned to code 0."""
+    count, sums = torch.tensor([2.0, 0.0, 1.0]), torch.tensor([[2.0, 4.0], [0.0, 0.0], [3.0, 3.0]])
+    new_count, new_sum, codebook = vqvae.ema_codebook_update(count, sums, torch.tensor([[1.0, 1.0]]),
+                                                             torch.tensor([0]), 0.5)
+    assert torch.allclose(new_count, torch.tensor([1.5, 0.0, 0.5]))            # N <- 0.5 N + 0.5 n
+    assert torch.allclose(new_sum, torch.tensor([[1.5, 2.5], [0.0, 0.0], [1.5, 1.5]]))
+    # n = 2; N~ = (N + 1e-5) / (2 + 3e-5) * 2 ~ (1.5, 1e-5, 0.5): e_0 = (1, 5/3), e_1 = 0 / 1e-5 = 0 (finite), e_2 = (3, 3)
+    assert torch.allclose(codebook, torch.tensor([[1.0, 5 / 3], [0.0, 0.0], [3.0, 3.0]]), atol=1e-4)
+    assert torch.isfinite(codebook).all()
 
 
 def test_eval_mode_never_changes_the_codebook():
@@ -225,9 +239,27 @@ def test_training_lowers_the_loss_and_uses_the_codes():
     model, _ = build(codebook_size=16)
     x = torch.rand(64, 1, 16, 16) * 2 - 1
     run = training.train_model(model, vqvae.vqvae_loss, x, FitConfig(steps=30, batch_size=16, lr=2e-3), progress=False)
-    assert {"loss", "recon", "vq", "perplexity"} <= set(run.history.logs)
+    assert {"loss", "recon", "vq", "perplexity", "restarts"} <= set(run.history.logs)
     assert sum(run.history["recon"][-5:]) < sum(run.history["recon"][:5])
-    assert int(model.quantizer.restarts) > 0
+    restarts = run.history["restarts"]  # the running total, logged after each step
+    assert restarts == sorted(restarts) and restarts[-1] == int(model.quantizer.restarts)
+
+
+def test_after_the_first_step_every_code_the_batch_missed_is_restarted():
+    """The counts start at the threshold (1): a code the first batch misses has 0.99 < 1 after step 1 and is
+    restarted at once (a data-dependent initialisation, disclosed in notebook 10); a used code is not."""
+    q = VectorQuantizer(8, 2, ema=True, decay=0.99, restart_threshold=1.0).train()
+    z = torch.tensor([[0.1, 0.0], [0.0, 0.1], [0.1, 0.1], [-0.1, 0.0]]) * 0.01  # near the origin, like the codebook
+    with torch.no_grad():
+        before = q.codebook.clone()
+        used = set(vqvae.nearest_code(z, before).tolist())
+    q(as_map(z))
+    missed = [k for k in range(8) if k not in used]
+    assert int(q.restarts) == len(missed) > 0
+    on_inputs = lambda k: any(torch.equal(q.codebook[k], row) for row in z)  # noqa: E731
+    assert all(on_inputs(k) for k in missed)                     # each missed code sits on an encoder output
+    assert all(q.ema_count[k] == 1.0 for k in missed)            # and starts its statistics again
+    assert all(q.ema_count[k] > 0.99 for k in used)              # a used code keeps its count (0.99 + 0.01 n_k)
 
 
 @pytest.mark.parametrize("quantizer_kind", ["loss", "ema"])

@@ -18,6 +18,7 @@ torchvision VGG19 file already in the torch hub cache, `feature_extractor("vgg19
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,34 @@ from .. import checks
 
 SCALES = (2, 4)
 BACKBONES = ("random", "vgg19")
+
+
+PIXEL_TOLERANCE = 1e-3  # images live in [-1, 1]; a little slack for rounding, none for 0-255 or [0, 1] data
+
+
+def check_pixels(who: str, x, module: nn.Module, *, pixel_range: bool = True) -> Tensor:
+    """A clear error for an input a network of this chapter cannot use: not a tensor, an empty batch, a dtype
+    other than its weights' (float64 from numpy, say; autocast's bfloat16 is fine), and, with `pixel_range`,
+    NaN, inf or values outside [-1, 1] (0-255 images give saturated output without a word otherwise)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who} takes a tensor of images, got {type(x).__name__}")
+    if x.dim() >= 1 and x.shape[0] == 0:
+        raise ValueError(f"{who} got an empty batch {list(x.shape)}: give it at least one image")
+    weight = next(module.parameters(), None)
+    autocast = x.device.type in ("cuda", "cpu", "mps") and torch.is_autocast_enabled(x.device.type)
+    if weight is not None and x.dtype != weight.dtype and not (autocast and x.dtype.is_floating_point):
+        raise TypeError(f"{who}'s weights are {weight.dtype} but the images are {x.dtype}: convert them with "
+                        f"x.to({weight.dtype}) (e.g. x.float() for float64 arrays from numpy)")
+    if pixel_range and x.numel() and x.device.type != "meta":
+        outside = ~(x.detach().abs() <= 1 + PIXEL_TOLERANCE)  # NaN compares False: caught here too
+        if outside.any():
+            finite = x.detach()[torch.isfinite(x.detach())]
+            seen = f"from {finite.min().item():.4g} to {finite.max().item():.4g}" if finite.numel() else "no finite value"
+            nans = int(torch.isnan(x).sum())
+            raise ValueError(f"{who} takes images with pixels in [-1, 1], got values {seen}"
+                             f"{f' and {nans} NaN' if nans else ''}; 0-255 images: x / 127.5 - 1, "
+                             f"[0, 1] images: x * 2 - 1")
+    return x
 
 
 def conv(c_in: int, c_out: int, kernel: int, stride: int = 1) -> nn.Conv2d:
@@ -126,6 +155,7 @@ class SRResNet(nn.Module):
         if lr.dim() != 4 or lr.shape[1] != c:
             hint = " (a grey image? repeat it to RGB: x.repeat(1, 3, 1, 1))" if lr.dim() == 4 and lr.shape[1] == 1 else ""
             raise ValueError(f"{type(self).__name__} takes LR images [B, {c}, h, w], got {list(lr.shape)}{hint}")
+        check_pixels(f"{type(self).__name__} (LR input)", lr, self)
         h = self.head(lr)
         h = h + self.blocks(h)  # the global skip: the blocks learn a correction of the head's features
         return self.tail(self.upsample(h))
@@ -161,7 +191,15 @@ class Discriminator(nn.Module):
         cfg = self.config
         want = [cfg.img_channels, cfg.hr_size, cfg.hr_size]
         if x.dim() != 4 or list(x.shape[1:]) != want:
-            raise ValueError(f"Discriminator was built for crops [B, {', '.join(map(str, want))}], got {list(x.shape)}")
+            hint = ""
+            if x.dim() == 4 and x.shape[1] == cfg.img_channels and x.shape[-1] != cfg.hr_size:
+                lr_side = cfg.hr_size // cfg.scale
+                hint = (f". If these are G's outputs, D is not the problem: G was given LR images whose side times the "
+                        f"scale {cfg.scale} is not hr_size {cfg.hr_size}; the LR inputs must be {lr_side}x{lr_side}, "
+                        f"made from the HR crops with data.bicubic_downscale(hr, {cfg.scale})")
+            raise ValueError(f"Discriminator was built for crops [B, {', '.join(map(str, want))}], "
+                             f"got {list(x.shape)}{hint}")
+        check_pixels("Discriminator", x, self, pixel_range=False)
         return self.classifier(self.features(x)).squeeze(1)
 
 
@@ -271,13 +309,47 @@ def feature_extractor(name: str = "random", *, seed: int = 0) -> nn.Module:
     return RandomFeatures(seed=seed) if name == "random" else cached_vgg19()
 
 
+def _device_of(module: nn.Module) -> torch.device | None:
+    tensor = next(module.parameters(), None)
+    tensor = tensor if tensor is not None else next(module.buffers(), None)
+    return None if tensor is None else tensor.device
+
+
 class ContentLoss(nn.Module):
-    """l_X = weight * mean over feature maps of (phi(fake) - phi(real))^2 (the paper's eq. 5; it
-    rescales VGG's features by 1/12.75, i.e. weight ~ 0.006). phi is frozen; gradients reach `fake`."""
+    """l_X = weight * mean over feature maps of (phi(fake) - phi(real))^2 (the paper's eq. 5; section 3.2
+    rescales VGG's features by 1/12.75, i.e. weight ~ 1/12.75^2 ~ 0.006 on VGG's own features). phi is
+    frozen; gradients reach `fake`.
+
+    It follows its input's device: where phi's weights sit elsewhere (phi loaded on the CPU, the images on
+    a GPU), a frozen copy of phi on the images' device is made once and reused; phi itself is not moved,
+    since it may be shared (the chapter also scores images with it).
+    """
 
     def __init__(self, features: nn.Module, weight: float = 1.0):
         super().__init__()
         self.features, self.weight = features.requires_grad_(False).eval(), checks.number("weight", weight, minimum=0)
+        self._copies: dict[torch.device, nn.Module] = {}  # a plain dict: the copies are not submodules
+
+    def features_on(self, device: torch.device) -> nn.Module:
+        """phi itself if it is on `device`, else its frozen copy there (made once)."""
+        home = _device_of(self.features)
+        if home is None or home == device:
+            return self.features
+        if device not in self._copies:
+            self._copies[device] = copy.deepcopy(self.features).to(device).requires_grad_(False).eval()
+        return self._copies[device]
 
     def forward(self, fake: Tensor, real: Tensor) -> Tensor:
-        return self.weight * F.mse_loss(self.features(fake), self.features(real).detach())
+        for name, t in (("fake", fake), ("real", real)):
+            if not isinstance(t, Tensor) or t.dim() != 4:
+                shape = list(t.shape) if isinstance(t, Tensor) else type(t).__name__
+                raise ValueError(f"ContentLoss compares image batches [B, C, H, W]; {name} is {shape}")
+        if fake.shape != real.shape:
+            raise ValueError(f"ContentLoss compares G's output with its HR target pixel for pixel, but fake is "
+                             f"{list(fake.shape)} and real {list(real.shape)}: the SR output must have the target's "
+                             f"size (LR side x scale = HR side; make the LR images with data.bicubic_downscale(hr, scale))")
+        if fake.device != real.device:
+            raise ValueError(f"fake is on {fake.device} but real on {real.device}: put both on one device")
+        phi = self.features_on(fake.device)
+        dtype = next(phi.parameters()).dtype  # a bfloat16 fake (amp) or float64 images: phi's dtype, explicitly
+        return self.weight * F.mse_loss(phi(fake.to(dtype)), phi(real.to(dtype)).detach())

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import checks
+from .srgan import check_pixels  # one set of image checks for the models of chapters 09 and 10
 
 QUANTIZERS = ("loss", "ema")   # how the codebook learns: the paper's codebook loss, or moving averages
 LAPLACE_EPS = 1e-5             # Laplace smoothing of the EMA counts (Sonnet's epsilon)
@@ -36,6 +37,12 @@ def nearest_code(z: Tensor, codebook: Tensor) -> Tensor:
 
     ||z - e||^2 = ||z||^2 - 2 z.e + ||e||^2: one matrix product instead of an [N, K, D] difference.
     """
+    if not isinstance(z, Tensor) or not isinstance(codebook, Tensor) or z.dim() != 2 or codebook.dim() != 2:
+        shapes = [list(t.shape) if isinstance(t, Tensor) else type(t).__name__ for t in (z, codebook)]
+        raise ValueError(f"nearest_code takes z [N, D] and codebook [K, D], got z {shapes[0]} and codebook {shapes[1]}")
+    if z.shape[1] != codebook.shape[1]:
+        raise ValueError(f"z's vectors have D = {z.shape[1]} numbers but the codes D = {codebook.shape[1]}: "
+                         f"z [N, D] and codebook [K, D] must share D (code_dim)")
     distances = z.pow(2).sum(1, keepdim=True) - 2 * z @ codebook.T + codebook.pow(2).sum(1)  # [N, K]
     return distances.argmin(1)
 
@@ -51,6 +58,15 @@ def ema_codebook_update(ema_count: Tensor, ema_sum: Tensor, z: Tensor, indices: 
         e_k  = m_k / N~_k,   N~_k = (N_k + eps) / (n + K eps) * n,  n = sum_k N_k   (Laplace smoothing:
     a code with N_k = 0 divides by a small positive number, not by zero; the counts still sum to n).
     """
+    k = len(ema_count)
+    if ema_count.dim() != 1 or ema_sum.shape != (k, z.shape[-1]) or z.dim() != 2 or indices.shape != (len(z),):
+        raise ValueError(f"ema_codebook_update takes ema_count [K], ema_sum [K, D], z [N, D] and indices [N], got "
+                         f"{list(ema_count.shape)}, {list(ema_sum.shape)}, {list(z.shape)} and {list(indices.shape)}")
+    if indices.dtype.is_floating_point or indices.dtype == torch.bool:
+        raise ValueError(f"indices must be integer codes, got {indices.dtype}")
+    if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= k):
+        raise ValueError(f"indices must be codes in [0, {k - 1}] (K = {k} codes), got values from "
+                         f"{int(indices.min())} to {int(indices.max())}")
     one_hot = F.one_hot(indices, len(ema_count)).to(z.dtype)        # [N, K]
     ema_count = decay * ema_count + (1 - decay) * one_hot.sum(0)     # [K]
     ema_sum = decay * ema_sum + (1 - decay) * one_hot.T @ z          # [K, D]
@@ -74,6 +90,12 @@ class VectorQuantizer(nn.Module):
     save) and its statistics start again as at construction. Everything the quantiser learns outside the
     optimiser lives in buffers (`ema_count`, `ema_sum`, and the codebook of the EMA variant), so it is
     saved with the weights and a resumed run continues exactly.
+
+    The counts start at 1, which is the default threshold: after the first training step every code that the
+    first batch missed (0.99 * 1 < 1) is restarted at once, so restarts also act as a data-dependent
+    initialisation of the codebook at step 1 (Jukebox's code does the same with k_elem = 1 and threshold 1,
+    after initialising every code from encoder outputs: openai/jukebox jukebox/vqvae/bottleneck.py, init_k
+    and update_k). `vqvae_loss` logs the running total, so a notebook can tell step 1's restarts from later ones.
     """
 
     def __init__(self, codebook_size: int, code_dim: int, beta: float = 0.25, ema: bool = False,
@@ -145,6 +167,8 @@ class VectorQuantizer(nn.Module):
         if z_e.dim() != 4 or z_e.shape[1] != self.code_dim:
             raise ValueError(f"VectorQuantizer expects z_e of shape [B, code_dim={self.code_dim}, h, w], "
                              f"got {list(z_e.shape)}")
+        if z_e.shape[0] == 0:
+            raise ValueError(f"VectorQuantizer got an empty batch {list(z_e.shape)}: give it at least one image")
 
 
 def _flat(z_e: Tensor) -> Tensor:
@@ -261,20 +285,23 @@ class VQVAE(nn.Module):
             shape = list(x.shape) if isinstance(x, Tensor) else type(x).__name__
             raise ValueError(f"VQVAE was built for images of shape [B, {c}, {s}, {s}], got {shape}; build it with "
                              f"VQVAEConfig(img_size=..., img_channels=...) matching the data, or resize the data")
-        return x
+        return check_pixels("VQVAE", x, self)
 
 
 def vqvae_loss(model: VQVAE, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, dict[str, float]]:
     """The paper's loss for `training.train_model`: MSE reconstruction + the quantiser's terms.
 
-    Logs the reconstruction MSE, the VQ terms and the batch's perplexity (one batch: a noisy view of usage).
+    Logs the reconstruction MSE, the VQ terms, the batch's perplexity (one batch: a noisy view of usage) and
+    the number of codes restarted so far. Unlike zalandoresearch/pytorch-vq-vae, the MSE is not divided by the
+    data's variance: with pixels in [-1, 1] that only rescales the reconstruction term against beta's.
     """
     from ..metrics import codebook_perplexity
 
     x_hat, q = model.autoencode(x)
     recon = F.mse_loss(x_hat, x)
     return recon + q.loss, {"recon": recon.item(), "vq": q.loss.item(),
-                            "perplexity": codebook_perplexity(q.indices, model.cfg.codebook_size)}
+                            "perplexity": codebook_perplexity(q.indices, model.cfg.codebook_size),
+                            "restarts": float(model.quantizer.restarts)}
 
 
 def _in_batches(model: nn.Module, fn, x: Tensor, batch_size: int) -> Tensor:
@@ -324,4 +351,4 @@ class PatchDiscriminator(nn.Module):
         c, s = self.cfg.img_channels, self.cfg.img_size
         if x.dim() != 4 or tuple(x.shape[1:]) != (c, s, s):
             raise ValueError(f"PatchDiscriminator was built for images of shape [B, {c}, {s}, {s}], got {list(x.shape)}")
-        return self.net(x)
+        return self.net(check_pixels("PatchDiscriminator", x, self, pixel_range=False))

@@ -35,9 +35,11 @@ def _srgan(crop, n_crops, test_side, channels, blocks, ndf, d_blocks, fc_size, p
         # the paper: Adam, lr 1e-4, beta1 = 0.9 for SRGAN; adversarial weight 1e-3
         train=TrainConfig(steps=steps, batch_size=batch_size, loss="nonsaturating", lr_g=1e-4, lr_d=1e-4,
                           betas=(0.9, 0.999), paired=True, adv_weight=1e-3, n_snapshot=8),
-        # content_weight: the random backbone's feature MSE is ~0.005, below 1e-3 x the adversarial loss (~0.003-0.006
-        # once D wins), so at weight 1 the adversarial term drives G and SRGAN gets worse on PSNR AND on the feature
-        # distance (measured on small: -2.1 dB, feature distance +39%); at 30 the content term leads, as in the paper
+        # content_weight: the content term's size grows with the square of the features' scale. The random backbone's
+        # features are small, so at weight 1 the 1e-3 x adversarial term can match the content term and drive G (one
+        # run on small lost PSNR and feature distance that way); at 30 the content term leads, as in the paper.
+        # With backbone="vgg19" change it too: the paper's 1/12.75 rescaling is ~0.006 on torchvision's VGG19 features
+        # (SRGAN section 3.2); common PyTorch ports use 1. Notebook 09 prints both terms of every run.
         backbone="random", content_weight=content_weight, eval_every=eval_every, gan_eval_every=gan_eval_every)
 
 

@@ -35,12 +35,15 @@ def _preset(dataset, img_size, limit, hidden, codebook_size, code_dim, steps, ba
         dataset=dataset, limit=limit,
         model=VQVAEConfig(img_size=img_size, img_channels=1, hidden=hidden, n_res=n_res, code_dim=code_dim,
                           codebook_size=codebook_size, quantizer="ema", restart_threshold=1.0, beta=0.25, decay=0.99),
-        train=FitConfig(steps=steps, batch_size=batch_size, lr=lr, betas=(0.5, 0.9)),  # the GAN variant's betas too
+        # the GAN variant's betas for all three VQ-VAEs (zalandoresearch/pytorch-vq-vae: Adam's defaults; disclosed)
+        train=FitConfig(steps=steps, batch_size=batch_size, lr=lr, betas=(0.5, 0.9)),
         usage_every=usage_every, n_usage=n_usage,
         prior=PixelCNNConfig(codebook_size=codebook_size, grid_size=grid, embed_dim=prior_embed, channels=prior_channels,
                              n_layers=prior_layers),
         prior_train=FitConfig(steps=prior_steps, batch_size=64, lr=1e-3),
-        # VQGAN's recipe, scaled down: hinge loss, Adam (0.5, 0.9), a small adversarial weight next to the content loss
+        # VQGAN's idea, scaled down: hinge loss, Adam (0.5, 0.9), a small adversarial weight next to the content loss.
+        # Not its recipe (notebook 10, section 6 says so): the weight is fixed (VQGAN adapts it from gradient norms,
+        # eq. 7), D trains from step 0 (VQGAN waits for disc_start), the reconstruction is L2 (VQGAN: L1 + LPIPS)
         gan=TrainConfig(steps=steps, batch_size=batch_size, loss="hinge", lr_g=lr, lr_d=lr, betas=(0.5, 0.9),
                         paired=True, adv_weight=adv_weight, snapshot_every=steps, n_snapshot=16),
         feature_weight=feature_weight,

@@ -1,9 +1,19 @@
 """Chapter 09's view: compare super-resolution methods on held-out images with a wipe slider."""
 from __future__ import annotations
 
-from .core import ImageView
+from .core import ImageView, float_slider, int_slider
 
 ORIGINAL, BICUBIC = "original", "bicubic"
+
+
+def check_pairs(test) -> None:
+    """A clear error where the test set's LR and HR images do not match its scale (LR side x scale = HR side)."""
+    if len(test.lr) != len(test.hr) or len(test.hr) == 0:
+        raise ValueError(f"the test set needs as many LR as HR images, at least one: got {len(test.lr)} and {len(test.hr)}")
+    for k, (lr, hr) in enumerate(zip(test.lr, test.hr)):
+        if tuple(hr.shape[-2:]) != (lr.shape[-2] * test.scale, lr.shape[-1] * test.scale) or lr.shape[0] != hr.shape[0]:
+            raise ValueError(f"test image {k}: LR {list(lr.shape)} x{test.scale} does not give its HR {list(hr.shape)}; "
+                             f"make the LR images with data.bicubic_downscale(hr, {test.scale})")
 
 
 def sr_outputs(test, models: dict) -> dict[str, list]:
@@ -11,22 +21,33 @@ def sr_outputs(test, models: dict) -> dict[str, list]:
     from .. import data
     from ..models.srgan import super_resolve
 
+    check_pairs(test)
     outputs = {BICUBIC: [data.bicubic_upscale(lr, test.scale) for lr in test.lr]}
     for name, G in models.items():
         if name in (ORIGINAL, BICUBIC):
             raise ValueError(f"{name!r} is the name of a built-in method; call your model something else")
+        scale = getattr(G, "scale", test.scale)
+        if scale != test.scale:
+            raise ValueError(f"model {name!r} upscales x{scale} but the test images are x{test.scale} pairs: load them "
+                             f"with data.load_sr(..., scale={scale}) or compare a x{test.scale} model")
         outputs[name] = super_resolve(G, test.lr)
+        for k, (sr, hr) in enumerate(zip(outputs[name], test.hr)):
+            if sr.shape != hr.shape:
+                raise ValueError(f"model {name!r} made {list(sr.shape)} from test image {k}, whose original is "
+                                 f"{list(hr.shape)}: its output must have the original's size")
     outputs[ORIGINAL] = list(test.hr)
     return outputs
 
 
 def sr_compare(test, models: dict, *, image: int = 0, left: str = BICUBIC, right: str | None = None,
-               crop: int = 48, x: float = 0.5, y: float = 0.5, wipe: float = 0.5):
+               crop: int | None = None, x: float = 0.5, y: float = 0.5, wipe: float = 0.5):
     """Pick a held-out image and a window in it; the zoomed window shows method `left` left of the wipe
     line and method `right` right of it (bicubic, each of `models`, the original). PSNR (Y, border
     shaved) of each method on the whole image is in the labels.
 
     test: `data.load_sr(split="test")` (whole images); models: {"SRResNet": G, "SRGAN": G2, ...}.
+    crop: the window's side, 16 to min(160, the smallest test image's side); default 48, or the smallest side
+    if that is less. A value outside a control's range is an error, not silently clamped.
     """
     import ipywidgets as W
     import matplotlib.pyplot as plt
@@ -40,8 +61,8 @@ def sr_compare(test, models: dict, *, image: int = 0, left: str = BICUBIC, right
     for name, value in (("left", left), ("right", right)):
         if value not in methods:
             raise ValueError(f"unknown method {value!r} for {name}; valid: {', '.join(methods)}")
-    if not 0 <= image < len(test):
-        raise ValueError(f"image must be in 0..{len(test) - 1}, got {image}")
+    if isinstance(image, bool) or not isinstance(image, int) or not 0 <= image < len(test):
+        raise ValueError(f"image must be in 0..{len(test) - 1}, an int (one of the {len(test)} test images), got {image!r}")
     psnr = {m: [metrics.psnr(out, hr, y_channel=True, shave=test.scale) for out, hr in zip(outputs[m], test.hr)]
             for m in methods if m != ORIGINAL}
     smallest = min(min(t.shape[-2:]) for t in test.hr)
@@ -50,12 +71,13 @@ def sr_compare(test, models: dict, *, image: int = 0, left: str = BICUBIC, right
         "image": W.Dropdown(options=[(name, i) for i, name in enumerate(test.sources)], value=image, description="image"),
         "left": W.Dropdown(options=methods, value=left, description="left"),
         "right": W.Dropdown(options=methods, value=right, description="right"),
-        "wipe": W.FloatSlider(value=wipe, min=0.0, max=1.0, step=0.02, description="wipe", **slider),
-        "crop": W.IntSlider(value=min(crop, smallest), min=16, max=min(160, smallest), step=8, description="window",
-                            continuous_update=False),
+        "wipe": float_slider("wipe", wipe, 0.0, 1.0, 0.02, **slider),
+        # the window's side, at most the smallest test image's (an error beyond, never a silent clamp)
+        "crop": int_slider("crop (window)", min(48, smallest) if crop is None else crop, 16, min(160, smallest),
+                           step=8, description="window"),
         # the window's place as a fraction of the room left; one step (an arrow key) moves it >= 1 px on 96 px images
-        "x": W.FloatSlider(value=x, min=0.0, max=1.0, step=0.05, description="x", **slider),
-        "y": W.FloatSlider(value=y, min=0.0, max=1.0, step=0.05, description="y", **slider),
+        "x": float_slider("x", x, 0.0, 1.0, 0.05, **slider),
+        "y": float_slider("y", y, 0.0, 1.0, 0.05, **slider),
     }
 
     def label(method: str, index: int) -> str:

@@ -8,8 +8,13 @@ a `models.pixelcnn.PixelCNN` over its codes.
 """
 from __future__ import annotations
 
+from .. import checks
 from ..models.vqvae import code_indices, decode_codes
-from .core import ImageView, grid_picture
+from .core import ImageView, float_slider, grid_picture
+
+# The temperature slider's range: inside what PixelCNN.sample accepts (1e-3 to 100), where the pictures change.
+TEMPERATURE_RANGE, TEMPERATURE_STEP = (0.05, 5.0), 0.05
+SEED_RANGE = (0, 10**6)
 
 
 def edit_code(codes, row: int, col: int, code: int):
@@ -157,8 +162,9 @@ def prior_sampler(prior, model, *, n_samples: int = 16, nrow: int = 8, temperatu
     """`n_samples` code grids drawn from the prior at a temperature, decoded into images.
 
     Controls: `temperature` (below 1: each position's distribution sharpened, safer and more alike; above
-    1: flattened, more varied and more broken) and `seed` (the "new samples" button adds 1). A pure
-    function of the two values.
+    1: flattened, more varied and more broken; the slider spans TEMPERATURE_RANGE, `prior.sample` itself
+    accepts 1e-3 to 100) and `seed` (the "new samples" button adds 1). A pure function of the two values.
+    Values outside the controls' ranges are an error, never silently clamped.
     """
     import ipywidgets as W
 
@@ -166,11 +172,13 @@ def prior_sampler(prior, model, *, n_samples: int = 16, nrow: int = 8, temperatu
         raise ValueError(f"the prior models {prior.cfg.grid_size}x{prior.cfg.grid_size} grids of {prior.cfg.codebook_size} "
                          f"codes but the VQ-VAE makes {model.cfg.grid_size}x{model.cfg.grid_size} grids of "
                          f"{model.cfg.codebook_size}: train the prior on this VQ-VAE's codes")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise ValueError(f"n_samples must be an int >= 1, got {n_samples!r}")
-    controls = {"temperature": W.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature",
-                                             continuous_update=False, style={"description_width": "initial"}),
-                "seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="seed")}
+    checks.integer("n_samples", n_samples, minimum=1, why="the number of code grids to draw")
+    checks.integer("nrow", nrow, minimum=1, why="images per row of the grid")
+    checks.integer("scale", scale, minimum=1, why="screen pixels per image pixel")
+    checks.integer("seed", seed, minimum=SEED_RANGE[0], maximum=SEED_RANGE[1], why="the seed box's range")
+    controls = {"temperature": float_slider("temperature", temperature, *TEMPERATURE_RANGE, TEMPERATURE_STEP,
+                                            style={"description_width": "initial"}),
+                "seed": W.BoundedIntText(value=seed, min=SEED_RANGE[0], max=SEED_RANGE[1], description="seed")}
     resample = W.Button(description="new samples", icon="refresh")
     resample.on_click(lambda _: setattr(controls["seed"], "value", controls["seed"].value + 1))
 
