@@ -8,7 +8,9 @@ What changes from chapter 07's StyleGAN, section by section of the paper:
   "droplet"). Each layer is now a `layers.ModulatedConv2d`: the style scales the conv's input
   channels, and the output is divided by the *expected* standard deviation d, computed from the
   weights alone, not from the data. No per-map statistics are taken, so there is nothing to game.
-  The bias and the noise are added after the demodulated conv, outside the normalised path.
+  The bias and the noise are added after the demodulated conv, outside the normalised path; the noise
+  is scaled by one learned scalar per layer (`ScalarNoise`, as NVlabs' code), not per channel as in
+  chapter 07.
 - **Sec. 4.1, no progressive growing.** The generator's every resolution has a toRGB, and the images
   are summed: img = upsample(img) + toRGB_r(x) ("skip" generator, the paper's fig. 7a). toRGB is
   modulated but *not* demodulated: the colours should follow the style. The discriminator is
