@@ -325,8 +325,8 @@ def test_bad_input_says_what_is_valid():
         stylegan.style_mix(ws, ws, 7)
     with pytest.raises(ValueError, match=r"crossover .* must be an int >= 0"):
         stylegan.style_mix(ws, ws, -1)
-    with pytest.raises(ValueError, match=r"psi .* must be >= 0"):
-        stylegan.truncate(ws, G.w_avg, -0.5)
+    with pytest.raises(ValueError, match=r"psi .* must be in \[-1.0, 2.0\], got -1.5"):
+        stylegan.truncate(ws, G.w_avg, -1.5)
     with pytest.raises(ValueError, match=r"cutoff .* must be an int <= 6"):
         stylegan.truncate(ws, G.w_avg, 0.5, cutoff=9)
     with pytest.raises(ValueError, match=r"w_avg must be one w \[w_dim=8\]"):

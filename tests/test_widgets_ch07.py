@@ -16,7 +16,8 @@ def style_generator(name="stylegan"):
     with torch.no_grad():
         for module in G.modules():                    # a trained G's noise weights are not 0: make them so
             if hasattr(module, "noise"):
-                module.noise.weight.normal_(0, 0.5)
+                for weight in module.noise.parameters():    # per channel (ch. 07) or one scalar (ch. 08)
+                    weight.normal_(0, 0.5)
         G.mapping.w_avg.normal_()
     return G.eval()
 
@@ -85,7 +86,7 @@ def test_noise_explorer(G):
 
 
 def test_bad_input(G):
-    with pytest.raises(ValueError, match=r"crossover \(a layer index in \[0, num_ws=6\]\)"):
+    with pytest.raises(ValueError, match=r"crossover must be an int <= 6 \(the slider's range\), got 7"):
         widgets.style_mixing(G, crossover=7)
     with pytest.raises(ValueError, match="psi"):
         widgets.truncation(G, psi=-0.1)

@@ -55,6 +55,8 @@ from .progan import lrelu
 
 FIRST_SIZE = 4            # the learned constant is 4x4
 W_AVG_BETA = 0.995        # decay of the running average of w (the authors' dlatent_avg_beta)
+PSI_RANGE = (-1.0, 2.0)   # truncation psi: [0, 1] pulls towards w_avg; < 0 mirrors through it (the authors'
+                          # figures go to -1), > 1 extrapolates away from it (up to 2 still draws images)
 
 
 @dataclass
@@ -69,6 +71,7 @@ class StyleGANConfig:
     fmap_max: int = 128
     style_mixing_prob: float = 0.9  # probability of mixing two w's in a training batch (0 = off)
     mbstd_group_size: int = 4       # D's minibatch stddev groups (0 = off)
+    use_noise: bool = True          # the noise inputs (False: G(z) draws without them, also in train_gan)
 
     def __post_init__(self):
         size = checks.power_of_two("img_size", self.img_size, minimum=8,
@@ -86,6 +89,8 @@ class StyleGANConfig:
         checks.integer("fmap_max", self.fmap_max, maximum=4096)
         checks.number("style_mixing_prob", self.style_mixing_prob, minimum=0, maximum=1)
         checks.integer("mbstd_group_size (0 = off)", self.mbstd_group_size, minimum=0)
+        if not isinstance(self.use_noise, bool):
+            raise ValueError(f"use_noise must be True or False, got {self.use_noise!r}")
         if self.channels(size) < 1:
             raise ValueError(f"fmap_base={self.fmap_base} leaves no channels at {size}x{size}: raise it to at least {size}")
 
@@ -149,10 +154,15 @@ def truncate(ws: Tensor, w_avg: Tensor, psi: float, cutoff: int | None = None) -
     ws [B, num_ws, w_dim], w_avg [w_dim]; psi = 1 changes nothing, psi = 0 gives every sample the
     average w on those layers; cutoff None = every layer. The authors truncate the coarse layers only
     (cutoff 8 of 18 at 1024x1024): pose and shape move to the average, details stay varied.
+
+    Valid psi: PSI_RANGE = [-1, 2]. The trick is meant for [0, 1]; psi < 0 mirrors w through the
+    average (the StyleGAN paper's figure 8 shows psi = -1, the "anti-face"), psi > 1 pushes w further
+    out than training drew it. Far outside, the styles leave W altogether (psi = 1e6 is no image of G).
     """
     _check_styles(ws)
     num_ws = ws.shape[1]
-    checks.number("psi (truncation strength, 1 = none, 0 = the average w)", psi, minimum=0)
+    checks.number("psi (truncation strength: 1 = none, 0 = the average w, [0, 1] the usual range, < 0 mirrors "
+                  "through the average)", psi, minimum=PSI_RANGE[0], maximum=PSI_RANGE[1])
     cutoff = num_ws if cutoff is None else _check_layer("cutoff", cutoff, num_ws)
     if w_avg.shape != ws.shape[2:]:
         raise ValueError(f"w_avg must be one w [w_dim={ws.shape[2]}], got {list(w_avg.shape)}")
@@ -186,6 +196,9 @@ class MappingNetwork(nn.Module):
     def forward(self, z: Tensor, update_w_avg: bool = True) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"the mapping network expects z of shape [B, {self.z_dim}], got {list(z.shape)}")
+        if len(z) == 0:   # the mean of an empty batch is NaN: it would poison w_avg in training mode
+            raise ValueError(f"the mapping network needs a batch of at least one z [B >= 1, {self.z_dim}], "
+                             f"got an empty batch")
         w = pixel_norm(z)                       # z on the sphere of radius sqrt(z_dim)
         for layer in self.layers:
             w = lrelu(layer(w))                 # the authors' last layer has its LeakyReLU too
@@ -236,7 +249,7 @@ class SynthesisNetwork(nn.Module):
     def __init__(self, cfg: StyleGANConfig):
         super().__init__()
         res, ch = cfg.resolutions, cfg.channels
-        self.w_dim, self.num_ws = cfg.w_dim, cfg.num_ws
+        self.w_dim, self.num_ws, self.use_noise = cfg.w_dim, cfg.num_ws, cfg.use_noise
         self.noise_sizes = tuple(r for r in res for _ in range(2))      # two layers per resolution
         self.const = nn.Parameter(torch.ones(1, ch(res[0]), FIRST_SIZE, FIRST_SIZE))  # the authors: ones
         self.epilogue0 = LayerEpilogue(ch(res[0]), cfg.w_dim)
@@ -268,10 +281,12 @@ class SynthesisNetwork(nn.Module):
         return ws
 
     def _noise(self, noise, batch_size: int) -> list:
-        """The noise argument as one entry per layer: "random", None (off) or a [B, 1, s, s] tensor."""
+        """The noise argument as one entry per layer: "random", None (off) or a [B, 1, s, s] tensor.
+        A network built with use_noise=False has no noise inputs: every entry is None, whatever is asked."""
         if isinstance(noise, str):
             checks.choice("noise", noise, ("random", "none"))
-            return [None if noise == "none" else "random"] * len(self.noise_sizes)
+            off = noise == "none" or not self.use_noise
+            return [None if off else "random"] * len(self.noise_sizes)
         if not isinstance(noise, (list, tuple)) or len(noise) != len(self.noise_sizes):
             got = f"a list of {len(noise)}" if isinstance(noise, (list, tuple)) else repr(type(noise).__name__)
             raise ValueError(f'noise must be "random", "none", or a list of {len(self.noise_sizes)} entries (one per '
@@ -283,7 +298,7 @@ class SynthesisNetwork(nn.Module):
                 shape = list(n.shape) if isinstance(n, Tensor) else type(n).__name__
                 raise ValueError(f"noise[{k}] must be a tensor [{batch_size} or 1, 1, {s}, {s}] or None, got {shape}")
             out.append(None if n is None else n.to(self.const).expand(batch_size, -1, -1, -1))
-        return out
+        return out if self.use_noise else [None] * len(out)
 
 
 # --- The two networks --------------------------------------------------------------------------------
@@ -316,7 +331,9 @@ class Discriminator(nn.Module):
     """images [B, img_channels, img_size, img_size] -> logits [B]: chapter 05's D at its final resolution.
 
     fromRGB (1x1), then per halving two conv3x3 and 2x2 average pooling (`progan.DBlock`), then the
-    4x4 epilogue with minibatch stddev (`progan.DiscriminatorEpilogue`). The paper kept ProGAN's D.
+    4x4 epilogue with minibatch stddev (`progan.DiscriminatorEpilogue`). ProGAN's D, except that the
+    StyleGAN paper's D also low-pass filters ([1, 2, 1]) before each downsampling (NVlabs/stylegan,
+    training/networks_stylegan.py, D_basic's `blur2d` before `downscale2d`); we leave the blur out.
     """
 
     def __init__(self, cfg: StyleGANConfig):
@@ -328,10 +345,22 @@ class Discriminator(nn.Module):
         self.epilogue = progan.DiscriminatorEpilogue(ch(res[0]), cfg.mbstd_group_size)
 
     def forward(self, x: Tensor) -> Tensor:
-        c, r = self.cfg.img_channels, self.cfg.img_size
-        if x.dim() != 4 or tuple(x.shape[1:]) != (c, r, r):
-            raise ValueError(f"Discriminator expects images [B, {c}, {r}, {r}], got {list(x.shape)}")
+        check_images(self, x)
         return self.epilogue(self.blocks(self.from_rgb(x)))
+
+
+def check_images(D: nn.Module, x) -> None:
+    """A discriminator's input: a non-empty float batch [B, img_channels, img_size, img_size] of D's dtype."""
+    c, r = D.cfg.img_channels, D.cfg.img_size
+    if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != (c, r, r):
+        shape = list(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"{type(D).__name__} expects images [B, {c}, {r}, {r}], got {shape}")
+    if len(x) == 0:
+        raise ValueError(f"{type(D).__name__} needs a batch of at least one image [B >= 1, {c}, {r}, {r}], got B = 0")
+    dtype = next(D.parameters()).dtype
+    if not x.is_floating_point() or (x.dtype == torch.float64 and dtype != torch.float64):
+        raise TypeError(f"{type(D).__name__} expects images of its dtype {dtype} (values in [-1, 1]), got {x.dtype}: "
+                        f"convert them with .to({dtype})")
 
 
 # --- Sampling ------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ What changes from chapter 07's StyleGAN, section by section of the paper:
   "droplet"). Each layer is now a `layers.ModulatedConv2d`: the style scales the conv's input
   channels, and the output is divided by the *expected* standard deviation d, computed from the
   weights alone, not from the data. No per-map statistics are taken, so there is nothing to game.
-  The bias and the noise are added after the demodulated conv, outside the normalised path.
+  The bias and the noise are added after the demodulated conv, outside the normalised path; the noise
+  is scaled by one learned scalar per layer (`ScalarNoise`, as NVlabs' code), not per channel as in
+  chapter 07.
 - **Sec. 4.1, no progressive growing.** The generator's every resolution has a toRGB, and the images
   are summed: img = upsample(img) + toRGB_r(x) ("skip" generator, the paper's fig. 7a). toRGB is
   modulated but *not* demodulated: the colours should follow the style. The discriminator is
@@ -35,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..layers import AdaIN, EqualizedConv2d, ModulatedConv2d, NoiseInjection
+from ..layers import AdaIN, EqualizedConv2d, ModulatedConv2d
 from . import progan, stylegan
 from .progan import lrelu
 
@@ -45,8 +47,17 @@ ACT_GAIN = math.sqrt(2)  # LeakyReLU halves a unit signal's second moment (about
 
 @dataclass
 class StyleGAN2Config(stylegan.StyleGANConfig):
-    """Chapter 07's settings and checks (img_size, img_channels, z_dim, w_dim, mapping_layers, fmap_base,
-    fmap_max, style_mixing_prob, mbstd_group_size): the two generators differ in their layers, not their knobs."""
+    """Chapter 07's settings and checks (img_size, img_channels, z_dim, w_dim, mapping_layers, mapping_lr_mul,
+    fmap_base, fmap_max, style_mixing_prob, mbstd_group_size, use_noise), plus `demodulate`: the synthesis
+    layers' weight demodulation (the paper's sec. 2.2; False for the "going further" ablation, toRGB never
+    demodulates). The two generators differ in their layers, not their knobs."""
+
+    demodulate: bool = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not isinstance(self.demodulate, bool):
+            raise ValueError(f"demodulate must be True or False, got {self.demodulate!r}")
 
     @property
     def num_ws(self) -> int:
@@ -55,15 +66,34 @@ class StyleGAN2Config(stylegan.StyleGANConfig):
 
 
 # --- The synthesis network ---------------------------------------------------------------------------
+class ScalarNoise(nn.Module):
+    """x + strength * noise: one N(0, 1) value per pixel, the same for every channel, scaled by ONE learned
+    scalar per layer that starts at 0. StyleGAN2's noise strength (NVlabs/stylegan2-ada-pytorch,
+    training/networks.py:283, `self.noise_strength = torch.nn.Parameter(torch.zeros([]))`; TF StyleGAN2's
+    `noise_strength` has shape []), where chapter 07's StyleGAN scales the noise per channel."""
+
+    def __init__(self):
+        super().__init__()
+        self.strength = nn.Parameter(torch.zeros([]))
+
+    def forward(self, x: Tensor, noise: Tensor | None = None) -> Tensor:
+        b, _, h, w = x.shape
+        if noise is None:
+            noise = torch.randn(b, 1, h, w, device=x.device, dtype=x.dtype)
+        elif noise.shape != (b, 1, h, w):
+            raise ValueError(f"noise must be [B, 1, H, W] = {[b, 1, h, w]} (one value per pixel), got {list(noise.shape)}")
+        return x + self.strength * noise
+
+
 class SynthesisLayer(nn.Module):
     """Modulated, demodulated conv3x3 -> + noise -> + bias -> LeakyReLU * sqrt(2).
 
     [B, c_in, H, W] -> [B, c_out, H, W]."""
 
-    def __init__(self, c_in: int, c_out: int, w_dim: int):
+    def __init__(self, c_in: int, c_out: int, w_dim: int, demodulate: bool = True):
         super().__init__()
-        self.conv = ModulatedConv2d(c_in, c_out, 3, w_dim, demodulate=True)
-        self.noise = NoiseInjection(c_out)                   # per-channel weights starting at 0 (StyleGAN's)
+        self.conv = ModulatedConv2d(c_in, c_out, 3, w_dim, demodulate=demodulate)
+        self.noise = ScalarNoise()                           # one strength per layer, starting at 0
         self.bias = nn.Parameter(torch.zeros(c_out))
 
     def forward(self, x: Tensor, w: Tensor, noise: Tensor | str | None) -> Tensor:
@@ -89,11 +119,11 @@ class SynthesisBlock(nn.Module):
     """One resolution: (bilinear 2x upsampling,) one or two `SynthesisLayer`s, and a toRGB whose image is
     added to the upsampled image of the block below (the skip architecture)."""
 
-    def __init__(self, c_in: int, c_out: int, w_dim: int, img_channels: int, first: bool):
+    def __init__(self, c_in: int, c_out: int, w_dim: int, img_channels: int, first: bool, demodulate: bool = True):
         super().__init__()
         self.first = first
-        self.layers = nn.ModuleList([SynthesisLayer(c_out if first else c_in, c_out, w_dim)] +
-                                    ([] if first else [SynthesisLayer(c_out, c_out, w_dim)]))
+        self.layers = nn.ModuleList([SynthesisLayer(c_out if first else c_in, c_out, w_dim, demodulate)] +
+                                    ([] if first else [SynthesisLayer(c_out, c_out, w_dim, demodulate)]))
         self.to_rgb = ToRGB(c_out, img_channels, w_dim)
 
     def forward(self, x: Tensor, img: Tensor | None, ws: Tensor, noise: list) -> tuple[Tensor, Tensor]:
@@ -122,11 +152,12 @@ class SynthesisNetwork(nn.Module):
     def __init__(self, cfg: StyleGAN2Config):
         super().__init__()
         res, ch = cfg.resolutions, cfg.channels
-        self.w_dim, self.num_ws = cfg.w_dim, cfg.num_ws
+        self.w_dim, self.num_ws, self.use_noise = cfg.w_dim, cfg.num_ws, cfg.use_noise
         self.noise_sizes = (res[0],) + tuple(r for r in res[1:] for _ in range(2))   # one per layer: (4, 8, 8, ...)
         self.const = nn.Parameter(torch.randn(1, ch(res[0]), FIRST_SIZE, FIRST_SIZE))  # the authors: N(0, 1)
         self.blocks = nn.ModuleList([SynthesisBlock(ch(r if i == 0 else res[i - 1]), ch(r), cfg.w_dim,
-                                                    cfg.img_channels, first=i == 0) for i, r in enumerate(res)])
+                                                    cfg.img_channels, first=i == 0, demodulate=cfg.demodulate)
+                                     for i, r in enumerate(res)])
 
     def forward(self, ws, noise="random", return_features: bool = False):
         ws = self._styles(ws)
@@ -153,7 +184,7 @@ class Generator(nn.Module):
         self.cfg = cfg
         self.z_dim, self.w_dim, self.num_ws = cfg.z_dim, cfg.w_dim, cfg.num_ws
         self.style_mixing_prob = cfg.style_mixing_prob
-        self.mapping = stylegan.MappingNetwork(cfg.z_dim, cfg.w_dim, cfg.mapping_layers)
+        self.mapping = stylegan.MappingNetwork(cfg.z_dim, cfg.w_dim, cfg.mapping_layers, lr_mul=cfg.mapping_lr_mul)
         self.synthesis = SynthesisNetwork(cfg)
 
 
@@ -204,7 +235,12 @@ def layer_features(G: nn.Module, ws: Tensor, noise="none") -> list[Tensor]:
     Chapter 07's StyleGAN: the input of each AdaIN, i.e. what instance norm is about to normalise
     (where the droplet lives). This chapter's StyleGAN2: each `SynthesisLayer`'s output, the features
     the next modulated conv receives. Collected with forward hooks, in eval mode, without gradients.
+    Any other generator (ProGAN's, DCGAN's) is an error: it has no per-layer styles to drive.
     """
+    synthesis = getattr(G, "synthesis", None)
+    if not isinstance(synthesis, nn.Module):
+        raise ValueError(f"layer_features needs a style generator (chapter 07's StyleGAN or chapter 08's StyleGAN2, "
+                         f"with G.synthesis); got {type(G).__module__}.{type(G).__name__}")
     captured: list[Tensor] = []
     hooks = [m.register_forward_pre_hook(lambda _, args: captured.append(args[0].detach().cpu()))
              for m in G.synthesis.modules() if isinstance(m, AdaIN)]

@@ -2,8 +2,16 @@
 style mixing, truncation in W, and the noise inputs layer by layer."""
 from __future__ import annotations
 
-from .core import ImageView, grid_picture, stack_pictures
+from .. import checks
+from .core import ImageView, float_slider, grid_picture, int_slider, stack_pictures
 from .generator import check_z_dim, latents
+
+MAX_SAMPLES = 64    # images per row of a view
+MAX_SEED = 999      # the seed sliders' range
+
+
+def check_n_samples(n_samples) -> int:
+    return checks.integer("n_samples (images per row)", n_samples, minimum=1, maximum=MAX_SAMPLES)
 
 
 def check_style_generator(G) -> None:
@@ -45,9 +53,7 @@ def synthesize(G, ws, noise):
 
 
 def _layer_slider(name: str, value: int, num_ws: int):
-    import ipywidgets as W
-
-    return W.IntSlider(value=value, min=0, max=num_ws, description=name, continuous_update=False)
+    return int_slider(name, value, 0, num_ws)
 
 
 def style_mixing(G, *, seed_a: int = 0, seed_b: int = 1, crossover: int | None = None, n_samples: int = 4,
@@ -63,14 +69,14 @@ def style_mixing(G, *, seed_a: int = 0, seed_b: int = 1, crossover: int | None =
     from ..models import stylegan
 
     check_style_generator(G)
+    check_n_samples(n_samples)
     crossover = G.num_ws // 2 if crossover is None else crossover
-    stylegan.style_mix(styles(G, seed_a, 1), styles(G, seed_b, 1), crossover)   # validates the crossover
-    noise = stylegan.noise_inputs(G.synthesis.noise_sizes, 1, seed=noise_seed)
     controls = {
-        "seed_a": W.IntSlider(value=seed_a, min=0, max=999, description="source A", continuous_update=False),
-        "seed_b": W.IntSlider(value=seed_b, min=0, max=999, description="source B", continuous_update=False),
+        "seed_a": int_slider("seed_a", seed_a, 0, MAX_SEED, description="source A"),
+        "seed_b": int_slider("seed_b", seed_b, 0, MAX_SEED, description="source B"),
         "crossover": _layer_slider("crossover", crossover, G.num_ws),
     }
+    noise = stylegan.noise_inputs(G.synthesis.noise_sizes, 1, seed=noise_seed)
 
     def render(seed_a: int, seed_b: int, crossover: int):
         ws_a, ws_b = styles(G, seed_a, n_samples), styles(G, seed_b, n_samples)
@@ -86,19 +92,18 @@ def truncation(G, *, psi: float = 0.7, cutoff: int | None = None, seed: int = 0,
                noise_seed: int = 0, scale: int = 3, title: str = "Truncation in W: w' = w_avg + psi (w - w_avg)"):
     """Controls: psi (0: every sample is the average w, 1: no truncation), the cutoff (layers [0, cutoff)
     are truncated; num_ws = all) and the seed. Top: truncated samples; below: the same samples at psi = 1."""
-    import ipywidgets as W
-
     from ..models import stylegan
 
     check_style_generator(G)
+    check_n_samples(n_samples)
     cutoff = G.num_ws if cutoff is None else cutoff
-    stylegan.truncate(styles(G, seed, 1), G.w_avg, psi, cutoff)                  # validates psi and the cutoff
-    noise = stylegan.noise_inputs(G.synthesis.noise_sizes, 1, seed=noise_seed)
-    controls = {
-        "psi": W.FloatSlider(value=psi, min=0.0, max=1.0, step=0.05, description="psi", continuous_update=False),
+    controls = {                                      # out-of-range values are errors, not silently clamped
+        "psi": float_slider("psi (the slider's range: 0 = the average w, 1 = no truncation)", psi, 0.0, 1.0, 0.05,
+                            description="psi"),
         "cutoff": _layer_slider("cutoff", cutoff, G.num_ws),
-        "seed": W.IntSlider(value=seed, min=0, max=999, description="samples", continuous_update=False),
+        "seed": int_slider("seed", seed, 0, MAX_SEED, description="samples"),
     }
+    noise = stylegan.noise_inputs(G.synthesis.noise_sizes, 1, seed=noise_seed)
 
     def render(psi: float, cutoff: int, seed: int):
         ws = styles(G, seed, n_samples)
@@ -117,15 +122,15 @@ def noise_explorer(G, *, seed: int = 0, noise_seed: int = 0, n_samples: int = 4,
     import ipywidgets as W
     import torch
 
-    from .. import checks
     from ..models import stylegan
 
     check_style_generator(G)
+    check_n_samples(n_samples)
     checks.integer("n_draws", n_draws, minimum=2)
     sides = G.synthesis.noise_sizes
     controls = {
-        "seed": W.IntSlider(value=seed, min=0, max=999, description="w seed", continuous_update=False),
-        "noise_seed": W.IntSlider(value=noise_seed, min=0, max=10**6, description="noise draw", continuous_update=False),
+        "seed": int_slider("seed", seed, 0, MAX_SEED, description="w seed"),
+        "noise_seed": int_slider("noise_seed", noise_seed, 0, 10**6, description="noise draw"),
         **{f"noise_{k}": W.Checkbox(value=True, description=f"noise {k} ({s}x{s})", indent=False,
                                     layout=W.Layout(width="auto")) for k, s in enumerate(sides)},
     }

@@ -5,8 +5,8 @@ StyleGAN2's generator, which keeps chapter 07's generator protocol.
 """
 from __future__ import annotations
 
-from .core import ImageView, grid_picture
-from .stylegan import check_style_generator, styles, synthesize
+from .core import ImageView, grid_picture, int_slider
+from .stylegan import MAX_SEED, check_style_generator, styles, synthesize
 
 
 def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int = 0, crossover: int | None = None,
@@ -20,7 +20,6 @@ def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int 
     generated image's from there on (the real image's coarse styles, the generated one's details),
     and the reverse mix. `noise` is the synthesis noise used for every image (the projection's).
     """
-    import ipywidgets as W
     import torch
 
     from .. import checks
@@ -30,6 +29,8 @@ def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int 
     if not isinstance(real_images, torch.Tensor) or real_images.dim() != 4:
         got = getattr(real_images, "shape", type(real_images).__name__)
         raise ValueError(f"real_images must be images [N, C, H, W], got {got}")
+    if len(real_images) == 0:
+        raise ValueError("real_images must hold at least one image [N >= 1, C, H, W], got N = 0")
     if not isinstance(projected_ws, torch.Tensor) or projected_ws.shape != (len(real_images), G.num_ws, G.w_dim):
         got = getattr(projected_ws, "shape", type(projected_ws).__name__)
         raise ValueError(f"projected_ws must be one projection per real image, [N={len(real_images)}, "
@@ -39,11 +40,9 @@ def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int 
     stylegan.style_mix(projected_ws[:1], projected_ws[:1], crossover)               # validates the crossover
     projected_ws = projected_ws.detach().to(G.w_avg.device)
     controls = {
-        "index": W.IntSlider(value=index, min=0, max=len(real_images) - 1, description="real image",
-                             continuous_update=False),
-        "seed": W.IntSlider(value=seed, min=0, max=999, description="generated", continuous_update=False),
-        "crossover": W.IntSlider(value=crossover, min=0, max=G.num_ws, description="crossover",
-                                 continuous_update=False),
+        "index": int_slider("index (a real image)", index, 0, len(real_images) - 1, description="real image"),
+        "seed": int_slider("seed", seed, 0, MAX_SEED, description="generated"),
+        "crossover": int_slider("crossover", crossover, 0, G.num_ws),
     }
 
     def render(index: int, seed: int, crossover: int):
