@@ -50,8 +50,8 @@ def slerp(a: Tensor, b: Tensor, t, eps: float = 1e-6) -> Tensor:
 
     The angle is computed as W = 2 atan2(|a^ - b^|, |a^ + b^|) (a^ = a / |a|; Kahan's formula), not as
     acos(a^.b^): near cos W = +-1 acos turns one rounding error of the dot product into an angle error of
-    ~sqrt(2 * 6e-8) = 3.45e-4 in float32, so an antiparallel pair would get sin W ~ 3e-4 > eps and the
-    division by that rounding error (at t = 0.25, b = -a: 0.55-0.71 a instead of lerp's 0.5 a).
+    ~sqrt(2 * 6e-8) = 3.45e-4 in float32: an antiparallel pair then got sin W ~ 3e-4 > eps, and the formula
+    divided by that rounding error (at t = 0.25, b = -a: 0.55-0.71 a instead of lerp's 0.5 a).
     """
     _pair(a, b, "slerp")
     norm_a, norm_b = a.norm(dim=-1, keepdim=True), b.norm(dim=-1, keepdim=True)  # [..., 1]
