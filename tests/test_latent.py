@@ -101,3 +101,35 @@ def test_principal_directions_of_a_rotated_map_and_images():
     assert abs(directions[0] @ q[:, 0]) > 0.995  # the same line (the sign of a PCA axis is arbitrary)
     with pytest.raises(ValueError, match="k must be an int in 1..4"):
         latent.principal_directions(lambda z: z, z, 5)
+
+
+def _slerp_float64(a, b, t):
+    """The textbook formula in float64, where acos near +-1 is accurate enough: a reference."""
+    a, b = a.double(), b.double()
+    cos = (a * b).sum(-1, keepdim=True) / (a.norm(dim=-1, keepdim=True) * b.norm(dim=-1, keepdim=True))
+    omega = torch.acos(cos.clamp(-1, 1))
+    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+
+
+@pytest.mark.parametrize("dim", [2, 3, 8, 16, 64, 100])
+def test_slerp_antiparallel_float32_falls_back_to_lerp_at_t_quarter(dim):
+    # ERRATA 17: with acos, float32 gave sin(omega) ~ 3.45e-4 > eps for b = -a, so at t = 0.25 the
+    # result was 0.55-0.71 a (a division by a rounding error) instead of lerp's 0.5 a.
+    a = torch.randn(32, dim, generator=torch.Generator().manual_seed(dim))
+    for b in (-a, -3.0 * a):
+        out = latent.slerp(a, b, 0.25)
+        assert out.dtype == torch.float32
+        assert torch.allclose(out, latent.lerp(a, b, 0.25), atol=1e-5), (out / a)[:3, 0]
+
+
+@pytest.mark.parametrize("dim", [2, 16, 100])
+def test_slerp_nearly_parallel_and_nearly_antiparallel_match_float64(dim):
+    g = torch.Generator().manual_seed(dim)
+    a = torch.randn(32, dim, generator=g)
+    parallel = torch.cat([a, 2 * a])  # exactly parallel: lerp
+    assert torch.allclose(latent.slerp(parallel[:32], parallel[32:], 0.25), latent.lerp(a, 2 * a, 0.25), atol=1e-5)
+    nudge = 1e-3 * a.norm(dim=1, keepdim=True) * torch.randn(32, dim, generator=g)
+    for b in (a + nudge, -a + 0.3 * nudge / 1e-3):  # ~1e-3 rad from parallel; ~0.3 rad from antiparallel
+        out = latent.slerp(a, b, 0.25)
+        ref = _slerp_float64(a, b, 0.25)
+        assert torch.allclose(out.double(), ref, rtol=1e-4, atol=1e-4 * ref.abs().max().item())

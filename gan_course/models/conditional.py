@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import checks
-from .mlp import MLPConfig, _mlp
+from .mlp import MLPConfig, _mlp, check_dtype
 
 DISCRIMINATORS = ("concat", "projection")
 
@@ -110,6 +110,7 @@ class ConditionalGenerator(nn.Module):
     def forward(self, z: Tensor, labels: Tensor) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"ConditionalGenerator expects z of shape [B, {self.z_dim}], got {list(z.shape)}")
+        check_dtype(z, self, "z", "ConditionalGenerator")
         check_labels(labels, z.shape[0], self.num_classes, "ConditionalGenerator")
         return self.generate(z, self.embed(labels))
 
@@ -148,6 +149,7 @@ class ConditionalDiscriminator(nn.Module):
             raise ValueError(
                 f"ConditionalDiscriminator was built for samples of shape {self.cfg.sample_shape}, got "
                 f"{tuple(x.shape[1:])}; build it with ConditionalConfig(sample_shape={tuple(x.shape[1:])}) or resize the data")
+        check_dtype(x, self, "samples x", "ConditionalDiscriminator")
         check_labels(labels, x.shape[0], self.num_classes, "ConditionalDiscriminator")
         x = x.flatten(1)  # [B, C*H*W]
         if self.variant == "concat":

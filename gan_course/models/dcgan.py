@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from torch import Tensor, nn
 
 from .. import checks
+from .mlp import check_dtype
 
 SUPPORTED_SIZES = (16, 28, 32, 64)
 SUPPORTED_CHANNELS = (1, 3)
@@ -113,6 +114,7 @@ class Generator(nn.Module):
     def forward(self, z: Tensor) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"Generator expects z of shape [B, {self.z_dim}], got {list(z.shape)}")
+        check_dtype(z, self, "z", "DCGAN Generator")
         x = self.project(z[:, :, None, None])                      # [B, widths[0], s0, s0]
         return self.to_image(self.blocks(x))                       # [B, C, img_size, img_size]
 
@@ -139,4 +141,5 @@ class Discriminator(nn.Module):
             raise ValueError(
                 f"Discriminator was built for images of shape [B, {c}, {s}, {s}], got {list(x.shape)}; "
                 f"build it with DCGANConfig(img_size=..., img_channels=...) matching the data, or resize the data")
+        check_dtype(x, self, "images x", "DCGAN Discriminator")
         return self.to_logit(self.blocks(x)).view(-1)              # [B]

@@ -47,6 +47,20 @@ class MLPConfig:
         return math.prod(self.sample_shape)
 
 
+def check_dtype(x: Tensor, net: nn.Module, what: str, who: str) -> None:
+    """A clear TypeError for input the network cannot take: integers, or float64 into float32 weights.
+
+    We raise rather than convert: float64 data usually comes from numpy's default and costs twice the
+    memory all the way down the pipeline, and uint8 images would need rescaling to [-1, 1], not a cast;
+    `x.float()` at the source says which one was meant. (bfloat16 under autocast passes.)
+    """
+    weights = next(net.parameters()).dtype
+    if not x.is_floating_point() or (x.dtype == torch.float64 and weights != torch.float64):
+        hint = " (uint8 images: x.float() / 127.5 - 1 for [-1, 1])" if not x.is_floating_point() else ""
+        raise TypeError(f"{who} expects {what} as float32 (its weights are {weights}); got dtype {x.dtype}: "
+                        f"convert with .float(){hint}")
+
+
 def _mlp(sizes: list[int], act: nn.Module) -> list[nn.Module]:
     layers: list[nn.Module] = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
@@ -68,6 +82,7 @@ class Generator(nn.Module):
     def forward(self, z: Tensor) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"Generator expects z of shape [B, {self.z_dim}], got {list(z.shape)}")
+        check_dtype(z, self, "z", "Generator")
         return self.net(z).view(-1, *self.cfg.sample_shape)
 
 
@@ -87,4 +102,5 @@ class Discriminator(nn.Module):
                 f"Discriminator was built for samples of shape {self.cfg.sample_shape}, got {tuple(x.shape[1:])}; "
                 f"build it with MLPConfig(sample_shape={tuple(x.shape[1:])}) or resize the data"
             )
+        check_dtype(x, self, "samples x", "Discriminator")
         return self.net(x.flatten(1)).squeeze(1)

@@ -5,12 +5,14 @@ expose its class embedding table `G.embed` and `G.generate(z, c)`, as models/con
 """
 from __future__ import annotations
 
-from .core import ImageView, grid_picture, stack_pictures
+from .. import checks
+from .core import ImageView, float_slider, grid_picture, stack_pictures
 from .generator import check_z_dim, class_dropdown, conditional_inputs, generate, latents
 
 # Below this class spread (see `class_spread`) the classes look alike: an untrained G measures about
 # 0.02, chapter 02's tiny run (100 steps) 0.03, 300 steps 0.24, its small run 0.35.
 ALIKE = 0.1
+MAX_SEED = 10**6  # the noise seed boxes' range
 
 
 def class_spread(G, z) -> float:
@@ -51,8 +53,12 @@ def class_picker(G, class_names=None, *, n_samples: int = 16, nrow: int = 8, see
     import ipywidgets as W
 
     picker = conditional_inputs(G, class_names, n_samples, "class picker", "models.conditional.ConditionalGenerator")
+    checks.integer("nrow", nrow, why="images per row of the grid")
+    checks.integer("scale", scale, why="each pixel is shown as a scale x scale square")
+    # BoundedIntText clamps an out-of-range value without a word: check it first
+    checks.integer("seed", seed, minimum=0, maximum=MAX_SEED, why="the noise seed box's range")
     controls = {"label": picker,
-                "noise_seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="noise seed"),
+                "noise_seed": W.BoundedIntText(value=seed, min=0, max=MAX_SEED, description="noise seed"),
                 "hold_noise": W.Checkbox(value=hold_noise, description="hold the noise across classes")}
     resample = W.Button(description="new noise", icon="refresh")
     resample.on_click(lambda _: setattr(controls["noise_seed"], "value", controls["noise_seed"].value + 1))
@@ -113,13 +119,17 @@ def class_interpolation(G, class_names=None, *, class_a: int = 0, class_b: int =
     if class_dropdown(G, class_names) is None or not hasattr(G, "embed") or not hasattr(G, "generate"):
         raise ValueError(f"{type(G).__name__} needs num_classes > 0, a class embedding G.embed and G.generate(z, c) "
                          f"for class interpolation (as models.conditional.ConditionalGenerator has)")
+    checks.integer("n_samples", n_samples, why="images in the row")
+    checks.integer("scale", scale, why="each pixel is shown as a scale x scale square")
+    checks.integer("seed", seed, minimum=0, maximum=MAX_SEED, why="the noise seed box's range")
+    for name, k in (("class_a", class_a), ("class_b", class_b)):
+        checks.integer(name, k, minimum=0, maximum=G.num_classes - 1, why=f"a class index of this {G.num_classes}-class G")
     names = list(class_names) if class_names is not None else [str(i) for i in range(G.num_classes)]
     options = [(name, i) for i, name in enumerate(names)]
     controls = {"class_a": W.Dropdown(options=options, value=class_a, description="class a"),
                 "class_b": W.Dropdown(options=options, value=class_b, description="class b"),
-                "t": W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="t",
-                                   continuous_update=False),
-                "noise_seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="noise seed")}
+                "t": float_slider("t", 0.5, 0.0, 1.0, 0.05),
+                "noise_seed": W.BoundedIntText(value=seed, min=0, max=MAX_SEED, description="noise seed")}
 
     def render(class_a, class_b, t, noise_seed):
         z = latents(n_samples, G.z_dim, noise_seed)

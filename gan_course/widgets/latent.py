@@ -6,7 +6,8 @@ a class picker): later chapters reuse these views on their own trained generator
 from __future__ import annotations
 
 from .. import viz
-from .core import ImageView, grid_picture
+from .. import checks
+from .core import ImageView, float_slider, grid_picture, int_slider
 from .generator import check_z_dim, class_dropdown, generate, latents
 
 
@@ -21,12 +22,15 @@ def latent_sliders(G, directions=None, *, n_directions: int = 4, n_samples: int 
     A z coordinate has standard deviation 1, so alpha = 3 is a large but not absurd move.
     The view's `directions` and `explained` (variance ratio per direction, or None) are kept.
     """
-    import ipywidgets as W
     import torch
 
     from .. import latent
 
     check_z_dim(G)
+    checks.integer("n_samples", n_samples, why="images in the row")
+    checks.integer("scale", scale, why="each pixel is shown as a scale x scale square")
+    if checks.number("span", span, minimum=0) == 0:
+        raise ValueError(f"span must be > 0 (the sliders run over [-span, span]), got {span!r}")
     picker = class_dropdown(G, class_names)
     explained = None
     if directions is None:
@@ -37,10 +41,9 @@ def latent_sliders(G, directions=None, *, n_directions: int = 4, n_samples: int 
         raise ValueError(f"directions must be [k >= 1, z_dim={G.z_dim}]; got {list(directions.shape)}")
     directions = directions / directions.norm(dim=1, keepdim=True)
 
-    controls = {"seed": W.IntSlider(value=seed, min=0, max=999, description="samples", continuous_update=False)}
+    controls = {"seed": int_slider("seed", seed, 0, 999, description="samples")}
     for i in range(len(directions)):
-        controls[f"d{i}"] = W.FloatSlider(value=0.0, min=-span, max=span, step=span / 12,
-                                          description=f"direction {i + 1}", continuous_update=False)
+        controls[f"d{i}"] = float_slider(f"d{i}", 0.0, -span, span, span / 12, description=f"direction {i + 1}")
     if picker is not None:
         controls["label"] = picker
 
@@ -62,19 +65,17 @@ def interpolation(G, *, seed_a: int = 0, seed_b: int = 1, steps: int = 8, class_
     enlarged; below, |z_t| along both paths against sqrt(z_dim), the radius near which N(0, I)
     samples lie. The view renders a matplotlib figure.
     """
-    import ipywidgets as W
     import matplotlib.pyplot as plt
     import torch
 
     from .. import latent
 
     check_z_dim(G)
-    if not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    checks.integer("steps", steps, minimum=2, why="a path needs its two endpoints at least")
     picker = class_dropdown(G, class_names)
-    controls = {"seed_a": W.IntSlider(value=seed_a, min=0, max=999, description="seed a", continuous_update=False),
-                "seed_b": W.IntSlider(value=seed_b, min=0, max=999, description="seed b", continuous_update=False),
-                "t": W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="t", continuous_update=False)}
+    controls = {"seed_a": int_slider("seed_a", seed_a, 0, 999, description="seed a"),
+                "seed_b": int_slider("seed_b", seed_b, 0, 999, description="seed b"),
+                "t": float_slider("t", 0.5, 0.0, 1.0, 0.05)}
     if picker is not None:
         controls["label"] = picker
 
@@ -120,6 +121,8 @@ def vector_arithmetic(G, a=(0, 1, 2), b=(3, 4, 5), c=(6, 7, 8), *, n_candidates:
     from .. import latent
 
     check_z_dim(G)
+    checks.integer("n_candidates", n_candidates, why="numbered samples to pick A, B and C from")
+    checks.integer("n_results", n_results, why="variations of the result to show")
     for name, picks in (("a", a), ("b", b), ("c", c)):
         if not all(isinstance(i, int) and 0 <= i < n_candidates for i in picks):
             raise ValueError(f"{name}={tuple(picks)}: picks must be sample numbers in 0..{n_candidates - 1}")
@@ -129,8 +132,7 @@ def vector_arithmetic(G, a=(0, 1, 2), b=(3, 4, 5), c=(6, 7, 8), *, n_candidates:
     controls = {name: W.SelectMultiple(options=options, value=tuple(picks), rows=6, description=name.upper(),
                                        style={"description_width": "20px"}, layout=W.Layout(width="100px"))
                 for name, picks in (("a", a), ("b", b), ("c", c))}
-    controls["noise"] = W.FloatSlider(value=noise, min=0.0, max=1.0, step=0.05, description="noise",
-                                      continuous_update=False)
+    controls["noise"] = float_slider("noise", noise, 0.0, 1.0, 0.05)
     if picker is not None:
         controls["label"] = picker
     candidates = latents(n_candidates, G.z_dim, seed)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import viz
-from .core import ImageView
+from .core import ImageView, float_slider
 
 
 def disjoint_supports(theta: float = 2.0):
@@ -11,10 +11,9 @@ def disjoint_supports(theta: float = 2.0):
     Shows both densities, the optimal discriminator D* and an optimal critic f*, with JS and W1 in
     the title: JS stops changing once the supports are disjoint (|theta| >= 1), W1 = |theta| does not.
     """
-    import ipywidgets as W
     import matplotlib.pyplot as plt
 
-    slider = W.FloatSlider(value=theta, min=-3.0, max=3.0, step=0.1, description="θ", continuous_update=False)
+    slider = float_slider("theta", theta, -3.0, 3.0, 0.1, description="θ")
 
     def render(theta: float):
         fig, ax = plt.subplots(figsize=(7, 3))
