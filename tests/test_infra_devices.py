@@ -5,7 +5,7 @@ Meta tensors have shapes and devices but no values, so an op that mixes a meta t
 "Tensor on device meta is not on the expected device cpu!", exactly where a CUDA run would raise. The data
 batches stay on the CPU (as `Batches` keeps them), the weights move to `meta`, and every tensor a step makes
 itself (noise, labels, interpolation weights, penalties, snapshots) must be made on the run's device. Where a
-step reads a number out of a tensor (`.item()` for its logs, `bool(labels.max() >= K)` in a check, a count of
+step reads a number out of a tensor (`.item()` or `float()` for its logs, `bool(labels.max() >= K)` in a check, a count of
 dead codes) meta has nothing to give, so the harness answers with placeholders: 0.5, False, 0, zeros on the CPU.
 """
 import pytest
@@ -22,9 +22,11 @@ META = torch.device("meta")
 @pytest.fixture
 def on_meta(monkeypatch):
     item, to_bool, to_int, cpu = torch.Tensor.item, torch.Tensor.__bool__, torch.Tensor.__int__, torch.Tensor.cpu
+    to_float = torch.Tensor.__float__
     monkeypatch.setattr(torch.Tensor, "item", lambda t: 0.5 if t.is_meta else item(t))
     monkeypatch.setattr(torch.Tensor, "__bool__", lambda t: False if t.is_meta else to_bool(t))
     monkeypatch.setattr(torch.Tensor, "__int__", lambda t: 0 if t.is_meta else to_int(t))
+    monkeypatch.setattr(torch.Tensor, "__float__", lambda t: 0.5 if t.is_meta else to_float(t))
     monkeypatch.setattr(torch.Tensor, "cpu", lambda t, *a, **k: torch.zeros(t.shape, dtype=t.dtype) if t.is_meta
                         else cpu(t, *a, **k))
     get_device = runtime.get_device
