@@ -151,7 +151,7 @@ def test_truncated_noise_refuses_a_threshold_too_small_to_sample_and_is_fast_at_
         biggan.truncated_noise(4, 8, 1e-12)
     start = time.perf_counter()
     z = biggan.truncated_noise(4, 8, biggan.MIN_THRESHOLD, seed=0)
-    assert z.abs().max() <= biggan.MIN_THRESHOLD and time.perf_counter() - start < 5
+    assert z.abs().max() <= biggan.MIN_THRESHOLD and time.perf_counter() - start < 30  # ~0.2 s on one idle core
 
 
 def test_truncated_noise_keeps_its_random_stream():
