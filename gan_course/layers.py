@@ -26,6 +26,37 @@ from . import checks
 LEAKY_SLOPE = 0.2  # every network of chapters 05-08 uses LeakyReLU(0.2)
 
 
+# --- Input checks shared by the networks ---------------------------------------------------------------
+def check_input(x, who: str, weight: Tensor, *, hint: str = "") -> None:
+    """x is a non-empty float tensor of the weights' dtype (float16 / bfloat16 pass too: autocast).
+
+    Cheap, no device sync: only the type, dtype and batch size are read."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who} expects a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point() or (x.dtype != weight.dtype and x.dtype not in (torch.float16, torch.bfloat16)):
+        raise TypeError(f"{who} got a {x.dtype} tensor but its weights are {weight.dtype}: give it {weight.dtype} "
+                        f"(x.to({weight.dtype}))" + (f"; {hint}" if hint else ""))
+    if x.dim() == 0 or x.shape[0] == 0:
+        raise ValueError(f"{who} got an empty batch (shape {list(x.shape)}): give it one sample or more")
+
+
+def check_values(x: Tensor, who: str, limit: float | None, training: bool, *, valid: str) -> None:
+    """x is finite (and |x| <= limit, when a limit is given).
+
+    Reading a value back from a GPU waits for it (a sync), so the check runs on the CPU always and on
+    other devices only outside training mode: the training loop on a GPU is not slowed down."""
+    if training and x.device.type != "cpu":
+        return
+    with torch.no_grad():
+        bad = ~torch.isfinite(x) if limit is None else ~(x.abs() <= limit)  # NaN fails both tests
+        if not bad.any():
+            return
+        finite = x[torch.isfinite(x)]
+        what = ("NaN or inf values" if not torch.isfinite(x).all() else
+                f"values in [{finite.min().item():.4g}, {finite.max().item():.4g}]")
+    raise ValueError(f"{who} got {what}; it expects {valid}")
+
+
 # --- Equalized learning rate (ProGAN sec. 4.1) -----------------------------------------------------
 # Weights are stored as N(0, 1) and multiplied at run time by gain / sqrt(fan_in) (He's constant).
 # Adam divides each step by a running estimate of the gradient's scale, so a stored weight moves by
@@ -108,6 +139,9 @@ def minibatch_stddev(x: Tensor, group_size: int = 4) -> Tensor:
     its G samples, averaged into one number, which is broadcast to an extra channel for the group's
     samples. A batch of near-identical fakes (mode collapse) gets a small number, which D can see.
     """
+    checks.integer("group_size (samples per minibatch-stddev group)", group_size)
+    if x.dim() != 4 or x.shape[0] == 0:
+        raise ValueError(f"minibatch stddev needs a non-empty batch of feature maps [N, C, H, W], got {list(x.shape)}")
     n, c, h, w = x.shape
     g = min(group_size, n)
     if n % g:
@@ -142,21 +176,30 @@ def sn(module: nn.Module) -> nn.Module:
     return spectral_norm(module, eps=1e-6)
 
 
+def _orthogonal(layer: nn.Module) -> nn.Module:
+    """BigGAN's initialisation (its code's `--G_init ortho` / `--D_init ortho`, applied to every conv, linear
+    and embedding): the weight, seen as [out, fan_in], gets orthonormal rows (or columns)."""
+    nn.init.orthogonal_(layer.weight)
+    return layer
+
+
 class ConditionalBatchNorm2d(nn.Module):
     """Batch norm whose scale and shift come from a conditioning vector c (class embedding + noise chunk).
 
     y = (1 + gamma(c)) * BN(x) + beta(c), with BN without its own affine parameters and gamma, beta
-    linear maps of c (spectrally normalised, no bias, as in BigGAN's code). The "1 +" makes the layer
-    start as a plain batch norm: gamma(c) is small at initialisation, and with gamma = beta = 0 it
-    is exactly BN.
+    linear maps of c (spectrally normalised, no bias, orthogonally initialised, as in BigGAN's code).
+    The "1 +" centres the gain on 1 (a gain gamma(c) alone would centre it on 0); with gamma = beta = 0
+    the layer is exactly BN. gamma(c) is NOT small at initialisation: with orthonormal rows (norm 1,
+    so spectral norm leaves them as they are) and c ~ N(0, I), as BigGAN's c = [e(y), z_i] is, every
+    gamma_k(c) is N(0, 1), and about 16 % of the gains 1 + gamma are negative.
     """
 
     def __init__(self, num_features: int, cond_dim: int, *, spectral: bool = True):
         super().__init__()
         self.bn = nn.BatchNorm2d(num_features, affine=False)
         wrap = sn if spectral else (lambda m: m)
-        self.gain = wrap(nn.Linear(cond_dim, num_features, bias=False))   # gamma(c)
-        self.bias = wrap(nn.Linear(cond_dim, num_features, bias=False))   # beta(c)
+        self.gain = wrap(_orthogonal(nn.Linear(cond_dim, num_features, bias=False)))   # gamma(c)
+        self.bias = wrap(_orthogonal(nn.Linear(cond_dim, num_features, bias=False)))   # beta(c)
 
     def forward(self, x: Tensor, c: Tensor) -> Tensor:
         if c.dim() != 2 or c.shape[0] != x.shape[0]:
@@ -189,11 +232,11 @@ class SelfAttention(nn.Module):
     def __init__(self, channels: int, *, spectral: bool = True, pool: bool = False):
         super().__init__()
         checks.integer("channels", channels, minimum=8, why="queries and keys have channels // 8 features")
-        wrap = sn if spectral else (lambda m: m)
-        self.q = wrap(nn.Conv2d(channels, channels // 8, 1, bias=False))
-        self.k = wrap(nn.Conv2d(channels, channels // 8, 1, bias=False))
-        self.v = wrap(nn.Conv2d(channels, channels // 2, 1, bias=False))
-        self.o = wrap(nn.Conv2d(channels // 2, channels, 1, bias=False))
+        wrap = sn if spectral else (lambda m: m)   # orthogonal init first, as BigGAN's code does every conv
+        self.q = wrap(_orthogonal(nn.Conv2d(channels, channels // 8, 1, bias=False)))
+        self.k = wrap(_orthogonal(nn.Conv2d(channels, channels // 8, 1, bias=False)))
+        self.v = wrap(_orthogonal(nn.Conv2d(channels, channels // 2, 1, bias=False)))
+        self.o = wrap(_orthogonal(nn.Conv2d(channels // 2, channels, 1, bias=False)))
         self.gamma = nn.Parameter(torch.zeros(()))
         self.pool = pool
 

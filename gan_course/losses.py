@@ -158,6 +158,10 @@ def orthogonal_penalty(module: nn.Module, beta: float = 1e-4) -> Tensor:
     [out_features, fan_in]: it pushes different filters towards orthogonality without fixing their
     norms (the diagonal is left out), which made BigGAN's G amenable to the truncation trick.
     Embedding tables and 1-D parameters (biases, gains) are left alone.
+
+    This is the paper's eq. 3, whose gradient is 4 beta (W W^T * (1 - I)) W. The authors' code
+    (BigGAN-PyTorch utils.py `ortho`) adds 2 * strength * (W W^T * (1 - I)) W to the gradient
+    instead: with the same beta it is half as strong as this penalty.
     """
     if beta < 0:
         raise ValueError(f"orthogonal-regularisation weight beta must be >= 0, got {beta}")

@@ -152,6 +152,26 @@ def test_self_attention_matches_a_hand_computation():
         out[n] = pixels[n] + o @ mixed
     assert torch.allclose(att(x)[0].view(8, 4).T, out, atol=1e-5)
     assert layers.SelfAttention(16, pool=True)(torch.randn(2, 16, 4, 4)).shape == (2, 16, 4, 4)
+
+
+def test_pooled_self_attention_by_hand():
+    """BigGAN's variant: keys and values max-pooled 2x2, so each of the H*W queries attends to H*W/4 positions."""
+    torch.manual_seed(0)
+    att = layers.SelfAttention(16, spectral=False, pool=True)
+    with torch.no_grad():
+        att.gamma.fill_(0.5)
+    x = torch.randn(2, 16, 4, 4)
+    weight = lambda conv: conv.weight.detach()[:, :, 0, 0]   # noqa: E731  [out, in]
+    q = torch.einsum("dc,bchw->bdhw", weight(att.q), x).flatten(2)                       # [B, 2, 16]
+    k = F.max_pool2d(torch.einsum("dc,bchw->bdhw", weight(att.k), x), 2).flatten(2)     # [B, 2, 4]
+    v = F.max_pool2d(torch.einsum("dc,bchw->bdhw", weight(att.v), x), 2).flatten(2)     # [B, 8, 4]
+    beta = torch.softmax(q.transpose(1, 2) @ k, dim=-1)                                  # [B, 16, 4]
+    o = torch.einsum("cd,bdn->bcn", weight(att.o), v @ beta.transpose(1, 2))            # [B, 16, 16]
+    expected = x + 0.5 * o.view(2, 16, 4, 4)
+    assert torch.allclose(att(x), expected, atol=1e-5)
+    unpooled = layers.SelfAttention(16, spectral=False, pool=False)
+    unpooled.load_state_dict(att.state_dict())
+    assert not torch.allclose(unpooled(x), expected, atol=1e-3)  # pooling changes the result
     with pytest.raises(ValueError, match="channels must be an int >= 8"):
         layers.SelfAttention(4)
 

@@ -137,6 +137,20 @@ def test_no_tanh_the_output_is_linear():
 
 def test_pixel_norm_after_every_conv_of_G_and_nowhere_in_D():
     G, D = build(img_size=16)
+    # every layer of G reads pixel-normed input: z (dense), the 4x4 map (first conv), every conv's output
+    # (each GBlock's conv1 and the next block's conv0), and toRGB: unit mean square over channels, per pixel
+    inputs = []
+    layers_of_G = [m for m in G.modules() if isinstance(m, (layers.EqualizedConv2d, layers.EqualizedLinear))]
+    hooks = [m.register_forward_hook(lambda m, i, o: inputs.append((m, i[0]))) for m in layers_of_G]
+    for stage in range(G.n_stages):
+        G.set_growth(stage, 0.5 if stage else 1.0)  # during a fade both toRGBs read normed features
+        G(torch.randn(4, 8) * 7)
+    for h in hooks:
+        h.remove()
+    assert {id(m) for m, _ in inputs} == {id(m) for m in layers_of_G}   # every layer was reached
+    for m, x in inputs:
+        ms = x.square().mean(dim=1)
+        assert torch.allclose(ms, torch.ones_like(ms), atol=1e-4), m
     outputs = []
     hooks = [b.register_forward_hook(lambda m, i, o: outputs.append(o)) for b in G.blocks]
     G(torch.randn(4, 8) * 7)

@@ -94,11 +94,16 @@ def test_lazy_r1_is_its_own_optimiser_step_every_k_d_steps():
 
 
 def test_drift_term_is_logged_and_equals_its_formula():
+    # drift = 0.001 * E[D(x)^2] on the real batch's logits: D's first call of the step, before its update
+    logits = []
     G, D = mlp()
+    D.register_forward_hook(lambda m, i, o: logits.append(o.detach().clone()))
     run = training.train_gan(G, D, toy(), TrainConfig(steps=1, batch_size=32, loss="wasserstein", drift=0.001),
                              progress=False)
-    # drift is computed on the real batch's logits, whose mean is d_real; E[D^2] >= (E D)^2
-    assert run.history["drift"][0] >= 0.001 * run.history["d_real"][0] ** 2 - 1e-12
+    real_logits = logits[0]
+    assert real_logits.mean().item() == pytest.approx(run.history["d_real"][0], abs=1e-7)  # it is the real batch
+    assert run.history["drift"][0] == pytest.approx(0.001 * real_logits.square().mean().item(), rel=1e-6)
+    assert run.history["drift"][0] != pytest.approx(0.001 * real_logits.mean().item() ** 2, rel=1e-3)
 
 
 # --- Regularisers of G --------------------------------------------------------------------------------------------

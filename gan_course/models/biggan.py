@@ -17,7 +17,9 @@ model, ajbrock/BigGAN-PyTorch):
   (the authors: applying it there "seems to randomly cripple G").
 - D: residual blocks with average-pool downsampling (fig. 15b), ReLU, global *sum* pooling, and
   chapter 02's projection (`conditional.projection_logits`, Miyato & Koyama, arXiv:1802.05637).
-- Orthogonal initialisation of every conv and linear weight (the authors' `--G_init ortho`).
+- Orthogonal initialisation of every conv and linear weight, CBN's gain and bias maps and the attention
+  convs included (the authors' `--G_init ortho`, BigGAN.py `init_weights`), except G's shared embedding:
+  N(0, I) rows here (see `Generator.__init__`), orthogonal in the authors' code.
 
 The training side (hinge loss, 2 D steps per G step, Adam with beta1 = 0, EMA of G, orthogonal
 regularisation) is a `TrainConfig`; the sampling side is `truncated_noise`, the truncation trick, and
@@ -36,11 +38,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import checks
-from ..layers import ConditionalBatchNorm2d, SelfAttention, sn
+from ..layers import ConditionalBatchNorm2d, SelfAttention, check_input, sn
 from .conditional import check_labels, projection_logits
 
 SUPPORTED_SIZES = (16, 32, 64)
 SUPPORTED_CHANNELS = (1, 3)
+MIN_THRESHOLD = 1e-3  # truncated_noise: below it, redrawing takes more than ~1,250 draws per value
 
 
 @dataclass
@@ -116,12 +119,18 @@ def truncated_noise(n: int, z_dim: int, threshold: float, *, seed: int | None = 
             or not math.isfinite(threshold):
         raise ValueError(f"threshold must be a finite number > 0 (values outside [-threshold, threshold] are redrawn; "
                          f"the BigGAN paper uses 0.04 to 2), got {threshold!r}")
+    if threshold < MIN_THRESHOLD:
+        raise ValueError(f"threshold must be >= {MIN_THRESHOLD:g}, got {threshold!r}: a draw lands in [-t, t] with "
+                         f"probability erf(t / sqrt 2) ~ 0.8 t, so each value needs ~1.25 / t draws "
+                         f"({1.25 / threshold:.3g} here); the BigGAN paper uses 0.04 to 2")
     gen = None if seed is None else torch.Generator().manual_seed(int(seed))
     z = torch.randn(n, z_dim, generator=gen)
-    outside = z.abs() > threshold
-    while outside.any():  # each pass redraws the values still outside; P(inside) = erf(t / sqrt 2) per draw
-        z[outside] = torch.randn(int(outside.sum()), generator=gen)
-        outside = z.abs() > threshold
+    flat = z.view(-1)
+    outside = (flat.abs() > threshold).nonzero().squeeze(1)   # indices in increasing order
+    while outside.numel():  # each pass redraws the values still outside; P(inside) = erf(t / sqrt 2) per draw
+        draws = torch.randn(outside.numel(), generator=gen)
+        flat[outside] = draws                                 # the same stream as z[z.abs() > t] = randn(...)
+        outside = outside[draws.abs() > threshold]
     return z
 
 
@@ -293,8 +302,12 @@ class Generator(nn.Module):
         return self.to_image(h)                                      # [B, C, img_size, img_size]
 
     def _check_z(self, z: Tensor) -> None:
+        check_input(z, "BigGAN Generator's z", self.embed.weight, hint="z ~ N(0, I), e.g. torch.randn(B, z_dim)")
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"BigGAN Generator expects z of shape [B, {self.z_dim}], got {list(z.shape)}")
+        if self.training and z.shape[0] < 2:
+            raise ValueError(f"BigGAN Generator in training mode normalises with the batch's statistics (batch norm), "
+                             f"which needs 2 or more samples, got a batch of {z.shape[0]}: call G.eval() to sample one")
 
 
 class Discriminator(nn.Module):
@@ -318,6 +331,9 @@ class Discriminator(nn.Module):
 
     def forward(self, x: Tensor, labels: Tensor) -> Tensor:
         c, s = self.cfg.img_channels, self.cfg.img_size
+        first = self.blocks[0].conv1
+        weight = first.parametrizations.weight.original if hasattr(first, "parametrizations") else first.weight
+        check_input(x, "BigGAN Discriminator", weight, hint="images are floats in [-1, 1] (x / 127.5 - 1 for 0-255)")
         if x.dim() != 4 or tuple(x.shape[1:]) != (c, s, s):
             raise ValueError(f"BigGAN Discriminator was built for images of shape [B, {c}, {s}, {s}], got "
                              f"{list(x.shape)}; build it with BigGANConfig(img_size=..., img_channels=...) matching "

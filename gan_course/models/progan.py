@@ -29,10 +29,12 @@ import math
 from dataclasses import dataclass
 
 import torch.nn.functional as F
+import torch
 from torch import Tensor, nn
 
 from .. import checks
-from ..layers import LEAKY_SLOPE, EqualizedConv2d, EqualizedLinear, MinibatchStdDev, pixel_norm
+from ..layers import (LEAKY_SLOPE, EqualizedConv2d, EqualizedLinear, MinibatchStdDev, check_input, check_values,
+                      pixel_norm)
 
 FIRST_SIZE = 4  # every network starts at 4x4
 
@@ -42,8 +44,9 @@ class ProGANConfig:
     img_size: int = 32            # the final resolution: a power of two >= 8
     img_channels: int = 1         # 1 (grey) or 3 (RGB)
     z_dim: int = 128              # the paper: 512
-    fmap_base: int = 2048         # channels at resolution r: min(fmap_max, fmap_base // r) ...
-    fmap_max: int = 128           # ... as the authors' nf(); the paper: 8192 and 512
+    fmap_base: int = 2048         # channels at resolution r: min(fmap_max, fmap_base // r). The authors' nf()
+    fmap_max: int = 128           # gives 2 * fmap_base / r (networks.py: nf(log2 r - 1)), so their 8192 and 512
+                                  # (the paper's widths, table 2: 512 up to 32x32, 256 at 64, ...) are 16384 and 512 here
     mbstd_group_size: int = 4     # minibatch stddev groups in D's last block; 0 = off (ablation)
     equalized_lr: bool = True     # False: the same He initialisation, stored in the weights (ablation)
 
@@ -100,12 +103,18 @@ def fade_in(old: Tensor, new: Tensor, alpha: float) -> Tensor:
     old [B, C, H, W] is the previous stage's image, new [B, C, 2H, 2W] the new block's. At alpha = 0
     this is exactly the upsampled old image, at alpha = 1 exactly the new one.
     """
+    if old.dim() != 4 or new.shape != (*old.shape[:2], 2 * old.shape[2], 2 * old.shape[3]):
+        raise ValueError(f"fade_in blends old [B, C, H, W] with new [B, C, 2H, 2W]; got old {list(old.shape)} "
+                         f"and new {list(new.shape)}")
     return (1 - alpha) * upsample(old) + alpha * new
 
 
 def fade_images(x: Tensor, alpha: float) -> Tensor:
     """The real images' fade (the authors' process_reals): their blocky half-resolution version,
     upsampled back, blended with the sharp images, lerp(upsample(downsample(x)), x, alpha)."""
+    if x.dim() != 4 or x.shape[-1] % 2 or x.shape[-2] % 2:
+        raise ValueError(f"fade_images needs images [N, C, H, W] with an even H and W (they are 2x2 average-pooled "
+                         f"and upsampled back), got shape {list(x.shape)}")
     return fade_in(downsample(x), x, alpha)
 
 
@@ -130,6 +139,12 @@ def as_images(x: Tensor, size: int | None = None) -> Tensor:
     return x
 
 
+# D's inputs are images in [-1, 1]; G has no tanh, so its raw output (and D's gradient-penalty points between
+# real and fake) overshoots a little. Values beyond IMAGE_LIMIT are not such images (0-255 pixels, a diverged G).
+IMAGE_LIMIT = 16.0
+IMAGE_HINT = "scale 0-255 images with x / 127.5 - 1 (data.load_dataset already gives [-1, 1])"
+
+
 # --- Blocks ----------------------------------------------------------------------------------------
 def conv(c_in: int, c_out: int, kernel: int = 3, gain: float = math.sqrt(2)) -> EqualizedConv2d:
     return EqualizedConv2d(c_in, c_out, kernel, gain=gain)
@@ -144,12 +159,14 @@ class GFirstBlock(nn.Module):
 
     def __init__(self, z_dim: int, channels: int):
         super().__init__()
-        # gain sqrt(2)/4: the authors' value, matching their first Theano version (a 4x4 "conv" on z)
-        self.dense = EqualizedLinear(z_dim, channels * 16, gain=math.sqrt(2) / 4)
+        # gain sqrt(2)/4: the authors' value, matching their first Theano version (a 4x4 "conv" on z).
+        # One bias per channel, added after the reshape to 4x4 (the authors' apply_bias), not one per pixel.
+        self.dense = EqualizedLinear(z_dim, channels * 16, gain=math.sqrt(2) / 4, bias=False)
+        self.bias = nn.Parameter(torch.zeros(channels))
         self.conv = conv(channels, channels)
 
     def forward(self, z: Tensor) -> Tensor:
-        x = self.dense(pixel_norm(z)).view(len(z), -1, 4, 4)  # [B, C, 4, 4]
+        x = self.dense(pixel_norm(z)).view(len(z), -1, 4, 4) + self.bias.view(1, -1, 1, 1)  # [B, C, 4, 4]
         x = pixel_norm(lrelu(x))
         return pixel_norm(lrelu(self.conv(x)))
 
@@ -266,8 +283,11 @@ class Generator(_Growing):
             plain_init_(self)
 
     def forward(self, z: Tensor) -> Tensor:
+        weight = self.blocks[0].dense.weight
+        check_input(z, "ProGAN Generator's z", weight, hint="z ~ N(0, I), e.g. torch.randn(B, z_dim)")
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"Generator expects z of shape [B, {self.z_dim}], got {list(z.shape)}")
+        check_values(z, "ProGAN Generator's z", None, self.training, valid="finite numbers (z ~ N(0, I))")
         x = self.blocks[0](z)                                   # [B, C, 4, 4]
         for s in range(1, self.stage + 1):
             previous, x = x, self.blocks[s](x)                  # [B, C', 2r, 2r]
@@ -293,10 +313,14 @@ class Discriminator(_Growing):
 
     def forward(self, x: Tensor) -> Tensor:
         c, r = self.cfg.img_channels, self.resolution
+        check_input(x, "ProGAN Discriminator", self.from_rgb[self.stage].conv.weight, hint=IMAGE_HINT)
         if x.dim() != 4 or tuple(x.shape[1:]) != (c, r, r):
             raise ValueError(f"Discriminator at stage {self.stage} expects images [B, {c}, {r}, {r}], got "
                              f"{list(x.shape)}; set both networks to the same stage (set_growth), and give D the real "
                              f"images at that resolution (real_images_at)")
+        check_values(x, "ProGAN Discriminator", IMAGE_LIMIT, self.training,
+                     valid=f"images in [-1, 1] (G's unclamped output may overshoot a little, not beyond "
+                           f"+-{IMAGE_LIMIT:g}); {IMAGE_HINT}")
         h = self.from_rgb[self.stage](x)
         if self.stage > 0:
             h = self.blocks[self.stage](h)                      # [B, C', r/2, r/2]
@@ -316,7 +340,8 @@ class GrowthSchedule:
     Stage 0 (4x4) stabilises for `stabilise_steps`; then each new resolution fades in over
     `fade_steps` (alpha from 0 up to 1) and stabilises for `stabilise_steps` (alpha = 1). After the
     last stage's stabilise phase training simply continues there. The paper counts real images
-    (600k per phase); with a fixed batch size, steps are the same thing.
+    (800k per phase, its appendix A.1; the authors' code defaults to 600k, `lod_training_kimg`);
+    with a fixed batch size, steps are the same thing.
     """
 
     stabilise_steps: int
@@ -357,6 +382,12 @@ def growth_callback(schedule: GrowthSchedule):
     Stage and alpha are functions of the step alone, so a resumed run continues exactly.
     """
     def callback(run) -> None:
+        for name in ("G", "D", "G_ema"):
+            net = getattr(run, name, None)
+            if net is not None and not isinstance(net, _Growing):
+                raise ValueError(f"growth_callback drives ProGAN's growing networks (models.progan.Generator and "
+                                 f"Discriminator, with set_growth), but this run's {name} is a {type(net).__name__}: "
+                                 f"use the callback only for a ProGAN run (models.build('progan', ...))")
         if run.G.n_stages != schedule.n_stages:
             raise ValueError(f"the growth schedule has {schedule.n_stages} stages but the networks have "
                              f"{run.G.n_stages} ({run.G.cfg.resolutions}): build it with n_stages={run.G.n_stages}")

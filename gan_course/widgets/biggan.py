@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import copy
 
-from .core import ImageView, grid_picture
+from .. import checks
+from .core import ImageView, float_slider, grid_picture
 from .generator import conditional_inputs, generate
 
 THRESHOLDS = (0.05, 2.0, 0.05)  # the slider's (min, max, step): the BigGAN paper's range, roughly
+SEED_MAX = 10**6                # the noise seed's box holds 0..SEED_MAX
 
 
 def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_samples: int = 16, nrow: int = 8,
@@ -31,12 +33,18 @@ def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_sample
 
     from ..models.biggan import standing_stats, truncated_noise
 
+    checks.integer("n_samples", n_samples, why="images per picture")
     picker = conditional_inputs(G, class_names, n_samples, "truncation explorer", "models.biggan.Generator")
     low, high, step = THRESHOLDS
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not low <= threshold <= high:
-        raise ValueError(f"threshold must be a number in [{low}, {high}] (the slider's range), got {threshold!r}")
+    checks.integer("nrow", nrow, why="images per row")
+    checks.integer("scale", scale, maximum=16, why="the picture's enlargement")
+    checks.integer("seed (the noise seed)", seed, minimum=0, maximum=SEED_MAX)
     if standing is not None and (not isinstance(standing, tuple) or len(standing) != 2):
         raise ValueError(f"standing must be None or (n_batches, batch_size) for biggan.standing_stats, got {standing!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not low <= threshold <= high:
+        raise ValueError(f"threshold must be a number in [{low}, {high}] (the slider's range), got {threshold!r}")
+    slider = float_slider("threshold (the truncation t)", threshold, low, high, step,
+                          description="truncation t")  # out of range: an error, never silently clamped
     at_threshold = {}  # t -> a copy of G with standing statistics at t
 
     def generator_at(threshold):
@@ -47,11 +55,10 @@ def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_sample
                                                      threshold=threshold, seed=seed)
         return at_threshold[threshold]
     controls = {"label": picker,
-                "threshold": W.FloatSlider(value=float(threshold), min=low, max=high, step=step,
-                                           description="truncation t", continuous_update=False),
-                "noise_seed": W.BoundedIntText(value=seed, min=0, max=10**6, description="noise seed")}
+                "threshold": slider,
+                "noise_seed": W.BoundedIntText(value=seed, min=0, max=SEED_MAX, description="noise seed")}
     resample = W.Button(description="new noise", icon="refresh")
-    resample.on_click(lambda _: setattr(controls["noise_seed"], "value", controls["noise_seed"].value + 1))
+    resample.on_click(lambda _: setattr(controls["noise_seed"], "value", (controls["noise_seed"].value + 1) % (SEED_MAX + 1)))
 
     def render(label, threshold, noise_seed):
         z = truncated_noise(n_samples, G.z_dim, threshold, seed=noise_seed)

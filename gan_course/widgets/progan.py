@@ -1,10 +1,12 @@
 """Chapter 05's view: the fade-in by hand, an alpha slider over a growing generator."""
 from __future__ import annotations
 
-from .core import ImageView, grid_picture, stack_pictures
+from .. import checks
+from .core import ImageView, float_slider, grid_picture, int_slider, stack_pictures
 from .generator import check_z_dim, generate, latents
 
 STRIP_ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+SEED_MAX = 999  # the seed slider's range is 0..SEED_MAX
 
 
 def alpha_slider(G, *, stage: int | None = None, alpha: float = 0.5, n_samples: int = 8, seed: int = 0,
@@ -30,10 +32,12 @@ def alpha_slider(G, *, stage: int | None = None, alpha: float = 0.5, n_samples: 
     progan.check_growth(stage, alpha, G.n_stages)
     if stage < 1:
         raise ValueError(f"stage must be >= 1 (stage 0, 4x4, has no previous stage to fade from), got {stage}")
-    controls = {
-        "alpha": W.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.05, description="alpha", continuous_update=False),
-        "stage": W.IntSlider(value=stage, min=1, max=last, description="stage", continuous_update=False),
-        "seed": W.IntSlider(value=seed, min=0, max=999, description="samples", continuous_update=False),
+    checks.integer("n_samples", n_samples, maximum=64, why="images in the top row")
+    checks.integer("scale", scale, maximum=16, why="the pictures' enlargement")
+    controls = {  # a value outside a slider's range is an error, never silently clamped
+        "alpha": float_slider("alpha", alpha, 0.0, 1.0, 0.05),
+        "stage": int_slider("stage", stage, 1, last),
+        "seed": int_slider("seed", seed, 0, SEED_MAX, description="samples"),
     }
 
     def at(stage: int, alpha: float, z):
