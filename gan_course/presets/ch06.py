@@ -55,7 +55,7 @@ def _biggan(dataset, img_size, z_dim, shared_dim, g_width, d_width, attention, s
 
 PRESETS = {
     "tiny": _biggan("digits", img_size=16, z_dim=24, shared_dim=16, g_width=16, d_width=16, attention=8, steps=30,
-                    batch_size=16, ema_decay=0.9, ablation_steps=15, fid_every=15, n_fid=200, n_per_class=20,
+                    batch_size=16, ema_decay=0.8, ablation_steps=15, fid_every=15, n_fid=200, n_per_class=20,
                     standing=(4, 32), ema_start=15),
     "small": _biggan("fashion-mnist", img_size=32, z_dim=64, shared_dim=64, g_width=32, d_width=16, attention=16,
                      steps=1200, batch_size=32, ema_decay=0.99, ablation_steps=300, fid_every=150, n_fid=1000,
