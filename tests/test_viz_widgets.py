@@ -132,3 +132,13 @@ def test_sliders_refuse_a_value_outside_their_range_instead_of_clamping_it():
         float_slider("psi", 1.5, 0.0, 1.0, 0.05)
     with pytest.raises(ValueError, match="psi must be"):
         float_slider("psi", float("nan"), 0.0, 1.0, 0.05)
+
+
+def test_a_seed_slider_starts_at_any_seed_it_is_given():
+    from gan_course.widgets.core import seed_slider
+
+    assert (seed_slider("seed", 7).value, seed_slider("seed", 7).max) == (7, 999)
+    big = seed_slider("seed", 20251205)  # a papermill run's seed: shown as it is, not clamped to 999
+    assert (big.value, big.max) == (20251205, 20251205)
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        seed_slider("seed", -1)

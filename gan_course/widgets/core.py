@@ -37,6 +37,19 @@ def int_slider(name: str, value, low: int, high: int, **options):
     return W.IntSlider(value=value, min=low, max=high, **options)
 
 
+SEED_SLIDER_MAX = 999  # a seed slider's range is 0..999, or up to the seed it starts at
+
+
+def seed_slider(name: str, value, **options):
+    """An IntSlider over seeds: 0..999, widened to the starting seed when that is larger.
+
+    A notebook's `seed` parameter may be any non-negative int (papermill runs use 20251205 as well as 0-9),
+    so the slider must show that very seed rather than refuse it or clamp it to 999.
+    """
+    checks.integer(name, value, minimum=0, why="a seed")
+    return int_slider(name, value, 0, max(SEED_SLIDER_MAX, value), **options)
+
+
 def float_slider(name: str, value, low: float, high: float, step: float, **options):
     """A FloatSlider over [low, high] starting at `value`; a value outside the range is an error."""
     import ipywidgets as W
