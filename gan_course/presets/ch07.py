@@ -63,7 +63,8 @@ class StyleGANPreset:
 
 
 def _stylegan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_size, lr, ema_decay, fid_every,
-              n_fid, n_ppl, n_noise, size_name, limit=None, mapping_layers=8, mapping_lr_mul=0.01, r1_every=1, ema_start=0):
+              n_fid, n_ppl, n_noise, size_name, limit=None, mapping_layers=8, mapping_lr_mul=0.01, r1_every=1,
+              ema_start=0):
     model = StyleGANConfig(img_size=img_size, img_channels=1, z_dim=z_dim, w_dim=z_dim, mapping_layers=mapping_layers,
                            mapping_lr_mul=mapping_lr_mul, fmap_base=fmap_base, fmap_max=fmap_max, style_mixing_prob=0.9)
     train = TrainConfig(
