@@ -15,9 +15,9 @@ What changes from chapter 07's StyleGAN, section by section of the paper:
   are summed: img = upsample(img) + toRGB_r(x) ("skip" generator, the paper's fig. 7b, input/output
   skips; 7a is MSG-GAN). toRGB is modulated but *not* demodulated: the colours should follow the
   style. The discriminator is *residual* (fig. 7c): each block adds a 1x1, downsampled shortcut to
-  two convs, times 1/sqrt(2). It downsamples by 2x2 average pooling; the authors low-pass filter with [1, 3, 3, 1] before a
-  stride-2 conv, in the main path and in the shortcut (stylegan2-ada-pytorch training/networks.py,
-  DiscriminatorBlock).
+  two convs, times 1/sqrt(2). It downsamples by 2x2 average pooling; the authors low-pass filter
+  with [1, 3, 3, 1] before a stride-2 conv, in the main path and in the shortcut
+  (stylegan2-ada-pytorch training/networks.py, DiscriminatorBlock).
 - **Sec. 3.2, path-length regularisation**, and lazy R1 (sec. 3.1): training settings of the shared
   loop (`TrainConfig.pl_weight`, `pl_every`, `r1_every`), not code of the model.
 
