@@ -12,9 +12,12 @@ What changes from chapter 07's StyleGAN, section by section of the paper:
   is scaled by one learned scalar per layer (`ScalarNoise`, as NVlabs' code), not per channel as in
   chapter 07.
 - **Sec. 4.1, no progressive growing.** The generator's every resolution has a toRGB, and the images
-  are summed: img = upsample(img) + toRGB_r(x) ("skip" generator, the paper's fig. 7a). toRGB is
-  modulated but *not* demodulated: the colours should follow the style. The discriminator is
-  *residual* (fig. 7c): each block adds a 1x1, downsampled shortcut to two convs, times 1/sqrt(2).
+  are summed: img = upsample(img) + toRGB_r(x) ("skip" generator, the paper's fig. 7b, input/output
+  skips; 7a is MSG-GAN). toRGB is modulated but *not* demodulated: the colours should follow the
+  style. The discriminator is *residual* (fig. 7c): each block adds a 1x1, downsampled shortcut to
+  two convs, times 1/sqrt(2). It downsamples by 2x2 average pooling; the authors low-pass filter
+  with [1, 3, 3, 1] before a stride-2 conv, in the main path and in the shortcut
+  (stylegan2-ada-pytorch training/networks.py, DiscriminatorBlock).
 - **Sec. 3.2, path-length regularisation**, and lazy R1 (sec. 3.1): training settings of the shared
   loop (`TrainConfig.pl_weight`, `pl_every`, `r1_every`), not code of the model.
 
@@ -25,8 +28,10 @@ The mapping network, the running average of w, style mixing and truncation are c
 Layers and styles: the 4x4 block runs the learned constant through one modulated conv; each later
 block upsamples (bilinear), runs two. Layer k uses style ws[:, k] and noise input k, so num_ws is
 the number of modulated convs (7 at 32x32) and every style belongs to one resolution. A block's toRGB
-uses the style of the block's last conv (the authors' code gives it the next block's first style;
-the two agree whenever one w drives every layer, as it does outside style mixing).
+uses the style of the block's last conv. The authors' code gives it the next style (NVlabs/stylegan2
+networks_stylegan2.py `dlatents_in[:, res*2-3]`; stylegan2-ada-pytorch `num_torgb`), so they have one
+more (8 at 32x32); the two agree whenever one w drives every layer, as it does outside style mixing
+and W+ projection.
 """
 from __future__ import annotations
 
@@ -98,7 +103,7 @@ class SynthesisLayer(nn.Module):
 
     def forward(self, x: Tensor, w: Tensor, noise: Tensor | str | None) -> Tensor:
         x = self.conv(x, w)                                  # unit-variance channels for unit-variance input
-        if noise is not None:                                # "random": NoiseInjection draws it
+        if noise is not None:                                # "random": ScalarNoise draws it
             x = self.noise(x, None if isinstance(noise, str) else noise)
         return lrelu(x + self.bias.view(1, -1, 1, 1)) * ACT_GAIN
 

@@ -63,14 +63,15 @@ class StyleGANPreset:
 
 
 def _stylegan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_size, lr, ema_decay, fid_every,
-              n_fid, n_ppl, n_noise, size_name, limit=None, mapping_layers=8, mapping_lr_mul=0.01, r1_every=1):
+              n_fid, n_ppl, n_noise, size_name, limit=None, mapping_layers=8, mapping_lr_mul=0.01, r1_every=1,
+              ema_start=0):
     model = StyleGANConfig(img_size=img_size, img_channels=1, z_dim=z_dim, w_dim=z_dim, mapping_layers=mapping_layers,
                            mapping_lr_mul=mapping_lr_mul, fmap_base=fmap_base, fmap_max=fmap_max, style_mixing_prob=0.9)
     train = TrainConfig(
         steps=steps, batch_size=batch_size,                 # a multiple of D's minibatch-stddev group (4)
         loss="nonsaturating", r1_gamma=1.0, r1_every=r1_every,  # R1 on the reals' raw logits (lazy: every k D steps)
         lr_g=lr, lr_d=lr, betas=(0.0, 0.99),                # ProGAN's Adam, as the paper kept it
-        ema_decay=ema_decay, snapshot_every=max(1, steps // 4), n_snapshot=16)
+        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4), n_snapshot=16)
     five = ch05.PRESETS[size_name]
     return StyleGANPreset(
         dataset=dataset, fit=fit, limit=limit, model=model, train=train, fid_every=fid_every, n_fid=n_fid,
@@ -82,7 +83,7 @@ def _stylegan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_s
 PRESETS = {
     "tiny": _stylegan("digits", "resize", img_size=16, z_dim=32, fmap_base=64, fmap_max=16, steps=16,
                       batch_size=16, lr=2e-3, ema_decay=0.9, fid_every=8, n_fid=256, n_ppl=64, n_noise=8,
-                      size_name="tiny"),
+                      size_name="tiny", ema_start=8),   # 16 x (1 - 0.9) = 1.6 < 5: G_ema = G for the first half
     "small": _stylegan("fashion-mnist", "pad", img_size=32, z_dim=128, fmap_base=256, fmap_max=64, steps=1280,
                        batch_size=16, lr=5e-3, ema_decay=0.99, fid_every=320, n_fid=1000, n_ppl=500, n_noise=16,
                        size_name="small", r1_every=16),

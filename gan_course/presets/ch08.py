@@ -66,7 +66,7 @@ class StyleGAN2Preset:
 
 def _stylegan2(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_size, lr, ema_decay, fid_every,
                n_fid, n_ppl, timing_steps, timing_rounds, n_project, project_steps, n_bench, size_name,
-               mapping_layers=8, r1_gamma=0.01):
+               mapping_layers=8, r1_gamma=0.01, ema_start=0):
     model = StyleGAN2Config(img_size=img_size, img_channels=1, z_dim=z_dim, w_dim=z_dim, mapping_layers=mapping_layers,
                             fmap_base=fmap_base, fmap_max=fmap_max, style_mixing_prob=0.9)
     train = TrainConfig(
@@ -77,7 +77,7 @@ def _stylegan2(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_
         r1_gamma=r1_gamma, r1_every=16,
         pl_weight=2.0, pl_every=4, pl_decay=0.01,             # the paper's path-length settings
         lr_g=lr, lr_d=lr, betas=(0.0, 0.99),                  # Adam as the paper; the loop scales both by k/(k+1)
-        ema_decay=ema_decay, snapshot_every=max(1, steps // 4), n_snapshot=16)
+        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4), n_snapshot=16)
     seven = ch07.PRESETS[size_name]
     return StyleGAN2Preset(
         dataset=dataset, fit=fit, limit=None, model=model, train=train, fid_every=fid_every, n_fid=n_fid,
@@ -91,7 +91,7 @@ PRESETS = {
     "tiny": _stylegan2("digits", "resize", img_size=16, z_dim=32, fmap_base=64, fmap_max=16, steps=16,
                        batch_size=16, lr=2e-3, ema_decay=0.9, fid_every=8, n_fid=256, n_ppl=32, timing_steps=4,
                        timing_rounds=1, n_project=4, project_steps=30, n_bench=5, size_name="tiny",
-                       mapping_layers=2),
+                       mapping_layers=2, ema_start=8),   # 16 x (1 - 0.9) = 1.6 < 5: G_ema = G for the first half
     "small": _stylegan2("fashion-mnist", "pad", img_size=32, z_dim=128, fmap_base=256, fmap_max=64, steps=1280,
                         batch_size=16, lr=5e-3, ema_decay=0.99, fid_every=320, n_fid=1000, n_ppl=300,
                         timing_steps=16, timing_rounds=3, n_project=8, project_steps=200, n_bench=11,
