@@ -4,6 +4,8 @@ import torch
 
 from exercise_checks import assert_cases_cover, assert_separates
 
+from gan_course import exercises
+
 
 def adain_by_loops(x, scale, bias):
     out = torch.empty_like(x)
@@ -66,3 +68,13 @@ def test_every_chapter_07_exercise_has_a_case():
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_checker_passes_solution_fails_stub_and_wrong_answers(name):
     assert_separates(name, *CASES[name])
+
+
+def test_a_truncation_that_overwrites_ws_in_place_fails_and_says_so():
+    def in_place(ws, w_avg, psi, cutoff):  # right numbers, but the caller's ws is changed for good
+        ws[:, :cutoff] = w_avg + psi * (ws[:, :cutoff] - w_avg)
+        return ws
+
+    with pytest.raises(exercises.ExerciseFailed, match="changed its input number 1 .* in place"):
+        exercises.check("ch07.truncate", in_place, quiet=True)
+    assert exercises.check("ch07.truncate", truncate_by_loops, quiet=True)

@@ -93,7 +93,7 @@ def check(name: str, fn: Callable[..., Any], *, seed: int = 0, quiet: bool = Fal
             return False
         except Exception as err:  # noqa: BLE001 -- any error of the learner's code is reported, with the inputs
             raise fail(f"your function raised {_error_text(err)}") from None
-        problem = _compare(got, expected, ex.atol, ex.rtol)
+        problem = _changed_inputs(args, ref_args, fn_args) or _compare(got, expected, ex.atol, ex.rtol)
         if problem is None and ex.grad_wrt is not None:
             problem = _compare_gradients(got, expected, fn_wrt, ref_wrt, ex)
         if problem:
@@ -280,6 +280,16 @@ def _describe(args: tuple) -> str:
         else:
             parts.append(repr(a))
     return "; ".join(parts)
+
+
+def _changed_inputs(args: tuple, ref_args: tuple, fn_args: tuple) -> str | None:
+    """A learner's function that overwrites an input the reference leaves alone (ws[:, :k] = ... on the caller's
+    ws) returns the right numbers here but corrupts the notebook's tensors: name the input."""
+    for i, (a, r, f) in enumerate(zip(args, ref_args, fn_args)):
+        if isinstance(a, torch.Tensor) and torch.equal(r, a) and not torch.equal(f.detach(), a):
+            return (f"your function changed its input number {i + 1} ({_short(a)}) in place; work on a copy "
+                    f"(x = x.clone()) or build a new tensor, so the caller's tensor stays as it was")
+    return None
 
 
 def _clone(args: tuple) -> tuple:
