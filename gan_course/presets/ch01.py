@@ -1,4 +1,4 @@
-"""Chapter 01 (vanilla GAN): the ring, the collapsing setting, digits and Fashion-MNIST at three sizes."""
+"""Chapter 01 (vanilla GAN): the ring, mode collapse against a frozen D, digits and Fashion-MNIST at three sizes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +11,8 @@ from ..training import TrainConfig
 class VanillaGANPreset:
     toy_model: MLPConfig          # G and D for the 2D ring
     toy_train: TrainConfig
-    collapse_model: MLPConfig     # a setting that collapses: bigger nets, 16-D noise ...
-    collapse_train: TrainConfig   # ... and a smaller learning rate, same loop and loss
+    collapse_model: MLPConfig     # section 4's nets: section 3's trained G and D (the toy model) ...
+    collapse_train: TrainConfig   # ... trained on with D frozen (lr_d = 0): G's best response to a fixed D
     digits_size: int              # digits are 8x8 originally; resized for the image section
     digits_model: MLPConfig
     digits_train: TrainConfig
@@ -29,8 +29,11 @@ def _vanilla(toy_steps, digit_steps, fashion_steps, fashion_limit, n_eval):
         steps=fashion_steps, batch_size=128, loss="nonsaturating", lr_g=2e-4, lr_d=2e-4)
     return VanillaGANPreset(
         toy_model=MLPConfig(sample_shape=(2,), z_dim=2, hidden=128, n_layers=2), toy_train=toy,
-        collapse_model=MLPConfig(sample_shape=(2,), z_dim=16, hidden=256, n_layers=3),
-        collapse_train=TrainConfig(steps=toy_steps, batch_size=256, loss="nonsaturating", lr_g=1e-4, lr_d=1e-4),
+        collapse_model=MLPConfig(sample_shape=(2,), z_dim=2, hidden=128, n_layers=2),  # = toy_model
+        # Only G learns (lr_d = 0: Adam's steps on D are exactly zero), with a large lr_g so that a few hundred
+        # steps show where G's samples go against a fixed D; the same on every preset, since it is the maths'
+        # consequence, not a training outcome, that the notebook shows.
+        collapse_train=TrainConfig(steps=500, batch_size=512, loss="nonsaturating", lr_g=1e-2, lr_d=0.0),
         digits_size=16,
         digits_model=MLPConfig(sample_shape=(1, 16, 16), z_dim=32, hidden=512, n_layers=2),
         digits_train=digits,
