@@ -195,10 +195,12 @@ def G07():
 def test_truncation_widget_refuses_a_psi_outside_its_slider(G07):
     with pytest.raises(ValueError, match=r"psi .* must be in \[0.0, 1.0\], got 1.5"):
         widgets.truncation(G07, psi=1.5)
-    with pytest.raises(ValueError, match=r"seed must be an int <= 999 \(the slider's range\), got 5000"):
-        widgets.truncation(G07, seed=5000)
-    with pytest.raises(ValueError, match=r"seed_a must be an int <= 999"):
-        widgets.style_mixing(G07, seed_a=5000)
+    with pytest.raises(ValueError, match=r"seed must be an int >= 0 \(a seed\), got -1"):
+        widgets.truncation(G07, seed=-1)
+    with pytest.raises(ValueError, match=r"seed_a must be an int >= 0"):
+        widgets.style_mixing(G07, seed_a=-5)
+    big = widgets.style_mixing(G07, seed_a=20251205, seed_b=20251206)  # any notebook seed is shown as it is
+    assert big.controls["seed_b"].value == 20251206
     with pytest.raises(ValueError, match=r"noise_seed must be an int <= 1000000"):
         widgets.noise_explorer(G07, noise_seed=10**7)
 

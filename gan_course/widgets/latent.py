@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import viz
 from .. import checks
-from .core import ImageView, float_slider, grid_picture, int_slider
+from .core import ImageView, float_slider, grid_picture, seed_slider
 from .generator import check_z_dim, class_dropdown, generate, latents
 
 
@@ -41,7 +41,7 @@ def latent_sliders(G, directions=None, *, n_directions: int = 4, n_samples: int 
         raise ValueError(f"directions must be [k >= 1, z_dim={G.z_dim}]; got {list(directions.shape)}")
     directions = directions / directions.norm(dim=1, keepdim=True)
 
-    controls = {"seed": int_slider("seed", seed, 0, 999, description="samples")}
+    controls = {"seed": seed_slider("seed", seed, description="samples")}
     for i in range(len(directions)):
         controls[f"d{i}"] = float_slider(f"d{i}", 0.0, -span, span, span / 12, description=f"direction {i + 1}")
     if picker is not None:
@@ -73,8 +73,8 @@ def interpolation(G, *, seed_a: int = 0, seed_b: int = 1, steps: int = 8, class_
     check_z_dim(G)
     checks.integer("steps", steps, minimum=2, why="a path needs its two endpoints at least")
     picker = class_dropdown(G, class_names)
-    controls = {"seed_a": int_slider("seed_a", seed_a, 0, 999, description="seed a"),
-                "seed_b": int_slider("seed_b", seed_b, 0, 999, description="seed b"),
+    controls = {"seed_a": seed_slider("seed_a", seed_a, description="seed a"),
+                "seed_b": seed_slider("seed_b", seed_b, description="seed b"),
                 "t": float_slider("t", 0.5, 0.0, 1.0, 0.05)}
     if picker is not None:
         controls["label"] = picker

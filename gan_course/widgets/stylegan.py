@@ -3,11 +3,10 @@ style mixing, truncation in W, and the noise inputs layer by layer."""
 from __future__ import annotations
 
 from .. import checks
-from .core import ImageView, float_slider, grid_picture, int_slider, stack_pictures
+from .core import ImageView, float_slider, grid_picture, int_slider, seed_slider, stack_pictures
 from .generator import check_z_dim, latents
 
 MAX_SAMPLES = 64    # images per row of a view
-MAX_SEED = 999      # the seed sliders' range
 
 
 def check_n_samples(n_samples) -> int:
@@ -72,8 +71,8 @@ def style_mixing(G, *, seed_a: int = 0, seed_b: int = 1, crossover: int | None =
     check_n_samples(n_samples)
     crossover = G.num_ws // 2 if crossover is None else crossover
     controls = {
-        "seed_a": int_slider("seed_a", seed_a, 0, MAX_SEED, description="source A"),
-        "seed_b": int_slider("seed_b", seed_b, 0, MAX_SEED, description="source B"),
+        "seed_a": seed_slider("seed_a", seed_a, description="source A"),
+        "seed_b": seed_slider("seed_b", seed_b, description="source B"),
         "crossover": _layer_slider("crossover", crossover, G.num_ws),
     }
     noise = stylegan.noise_inputs(G.synthesis.noise_sizes, 1, seed=noise_seed)
@@ -101,7 +100,7 @@ def truncation(G, *, psi: float = 0.7, cutoff: int | None = None, seed: int = 0,
         "psi": float_slider("psi (the slider's range: 0 = the average w, 1 = no truncation)", psi, 0.0, 1.0, 0.05,
                             description="psi"),
         "cutoff": _layer_slider("cutoff", cutoff, G.num_ws),
-        "seed": int_slider("seed", seed, 0, MAX_SEED, description="samples"),
+        "seed": seed_slider("seed", seed, description="samples"),
     }
     noise = stylegan.noise_inputs(G.synthesis.noise_sizes, 1, seed=noise_seed)
 
@@ -129,7 +128,7 @@ def noise_explorer(G, *, seed: int = 0, noise_seed: int = 0, n_samples: int = 4,
     checks.integer("n_draws", n_draws, minimum=2)
     sides = G.synthesis.noise_sizes
     controls = {
-        "seed": int_slider("seed", seed, 0, MAX_SEED, description="w seed"),
+        "seed": seed_slider("seed", seed, description="w seed"),
         "noise_seed": int_slider("noise_seed", noise_seed, 0, 10**6, description="noise draw"),
         **{f"noise_{k}": W.Checkbox(value=True, description=f"noise {k} ({s}x{s})", indent=False,
                                     layout=W.Layout(width="auto")) for k, s in enumerate(sides)},

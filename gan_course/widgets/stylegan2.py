@@ -5,8 +5,8 @@ StyleGAN2's generator, which keeps chapter 07's generator protocol.
 """
 from __future__ import annotations
 
-from .core import ImageView, grid_picture, int_slider
-from .stylegan import MAX_SEED, check_style_generator, styles, synthesize
+from .core import ImageView, grid_picture, int_slider, seed_slider
+from .stylegan import check_style_generator, styles, synthesize
 
 
 def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int = 0, crossover: int | None = None,
@@ -41,7 +41,7 @@ def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int 
     projected_ws = projected_ws.detach().to(G.w_avg.device)
     controls = {
         "index": int_slider("index (a real image)", index, 0, len(real_images) - 1, description="real image"),
-        "seed": int_slider("seed", seed, 0, MAX_SEED, description="generated"),
+        "seed": seed_slider("seed", seed, description="generated"),
         "crossover": int_slider("crossover", crossover, 0, G.num_ws),
     }
 
