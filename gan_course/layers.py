@@ -189,9 +189,12 @@ class ConditionalBatchNorm2d(nn.Module):
     y = (1 + gamma(c)) * BN(x) + beta(c), with BN without its own affine parameters and gamma, beta
     linear maps of c (spectrally normalised, no bias, orthogonally initialised, as in BigGAN's code).
     The "1 +" centres the gain on 1 (a gain gamma(c) alone would centre it on 0); with gamma = beta = 0
-    the layer is exactly BN. gamma(c) is NOT small at initialisation: with orthonormal rows (norm 1,
-    so spectral norm leaves them as they are) and c ~ N(0, I), as BigGAN's c = [e(y), z_i] is, every
-    gamma_k(c) is N(0, 1), and about 16 % of the gains 1 + gamma are negative.
+    the layer is exactly BN. How large gamma(c) starts depends on c and the widths. In the course's
+    BigGAN G (its shared embedding starts N(0, I), a stated deviation, and every CBN is narrower than
+    c, so W_gamma has orthonormal rows) c = [e(y), z_i] ~ N(0, I) and every gamma_k(c) is N(0, 1):
+    about 16 % of the gains 1 + gamma are negative. In the authors' 128-px configuration (orthogonally
+    initialised embedding, CBNs of 384-1536 channels wider than c, so W_gamma has orthonormal columns)
+    gamma's spread is about 0.1-0.23 and the layer starts close to a plain BN.
     """
 
     def __init__(self, num_features: int, cond_dim: int, *, spectral: bool = True):

@@ -183,7 +183,7 @@ def standing_stats(G: nn.Module, *, n_batches: int = 16, batch_size: int = 64, t
 
 
 def hierarchical_inputs(z: Tensor, c: Tensor, num_chunks: int) -> tuple[Tensor, list[Tensor]]:
-    """Hierarchical latents (skip-z, BigGAN sec. 4): z [B, z_dim] -> (z_0, [c_1, ..., c_{n-1}]).
+    """Hierarchical latents (skip-z, BigGAN sec. 3, with the shared embedding): z [B, z_dim] -> (z_0, [c_1, ..., c_{n-1}]).
 
     z is split into `num_chunks` equal chunks; z_0 [B, z_dim / n] feeds G's input layer, and block i
     gets c_i = [c, z_i] [B, shared_dim + z_dim / n], the shared class embedding c [B, shared_dim]

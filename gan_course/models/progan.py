@@ -184,7 +184,10 @@ class GBlock(nn.Module):
 
 
 class DBlock(nn.Module):
-    """[B, c_in, H, W] -> [B, c_out, H/2, W/2]: two conv3x3 with LeakyReLU, then 2x2 average pooling."""
+    """[B, c_in, H, W] -> [B, c_out, H/2, W/2]: two conv3x3 with LeakyReLU, then 2x2 average pooling.
+
+    conv -> lrelu -> pool, the order of the authors' Theano original and of their TF re-implementation
+    with fused_scale=False (fused_scale=True folds the pooling into a strided conv)."""
 
     def __init__(self, c_in: int, c_out: int):
         super().__init__()
