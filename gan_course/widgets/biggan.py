@@ -12,7 +12,7 @@ from .core import ImageView, float_slider, grid_picture
 from .generator import conditional_inputs, generate
 
 THRESHOLDS = (0.05, 2.0, 0.05)  # the slider's (min, max, step): the BigGAN paper's range, roughly
-SEED_MAX = 10**6                # the noise seed's box holds 0..SEED_MAX
+SEED_MAX = 2**31 - 1            # the noise seed's box holds 0..SEED_MAX: any seed a notebook may use
 
 
 def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_samples: int = 16, nrow: int = 8,

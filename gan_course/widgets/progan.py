@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from .. import checks
-from .core import ImageView, float_slider, grid_picture, int_slider, stack_pictures
+from .core import ImageView, float_slider, grid_picture, int_slider, seed_slider, stack_pictures
 from .generator import check_z_dim, generate, latents
 
 STRIP_ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
-SEED_MAX = 999  # the seed slider's range is 0..SEED_MAX
 
 
 def alpha_slider(G, *, stage: int | None = None, alpha: float = 0.5, n_samples: int = 8, seed: int = 0,
@@ -37,7 +36,7 @@ def alpha_slider(G, *, stage: int | None = None, alpha: float = 0.5, n_samples: 
     controls = {  # a value outside a slider's range is an error, never silently clamped
         "alpha": float_slider("alpha", alpha, 0.0, 1.0, 0.05),
         "stage": int_slider("stage", stage, 1, last),
-        "seed": int_slider("seed", seed, 0, SEED_MAX, description="samples"),
+        "seed": seed_slider("seed", seed, description="samples"),
     }
 
     def at(stage: int, alpha: float, z):
