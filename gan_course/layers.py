@@ -290,13 +290,18 @@ class AdaIN(nn.Module):
 
 
 class NoiseInjection(nn.Module):
-    """x + weight * noise: one N(0, 1) value per pixel, the same for every channel, scaled by a learned
-    per-channel weight that starts at 0 (so the layer starts as the identity). StyleGAN adds it after
-    each conv, before AdaIN: the stochastic details (hair, freckles) that need not be decided by w."""
+    """x + weight * noise: one N(0, 1) value per pixel, the same for every channel, scaled by a learned weight
+    that starts at 0 (so the layer starts as the identity). StyleGAN adds it after each conv, before AdaIN: the
+    stochastic details (hair, freckles) that need not be decided by w.
 
-    def __init__(self, channels: int):
+    `channels`: StyleGAN's weight is per channel (NoiseInjection(C)); StyleGAN2's is ONE scalar per layer
+    (NoiseInjection(None): NVlabs/stylegan2-ada-pytorch training/networks.py:283,
+    `self.noise_strength = torch.nn.Parameter(torch.zeros([]))`; TF StyleGAN2's `noise_strength` has shape []).
+    """
+
+    def __init__(self, channels: int | None):
         super().__init__()
-        self.weight = nn.Parameter(torch.zeros(channels))
+        self.weight = nn.Parameter(torch.zeros([] if channels is None else [channels]))
 
     def forward(self, x: Tensor, noise: Tensor | None = None) -> Tensor:
         b, _, h, w = x.shape
@@ -304,7 +309,8 @@ class NoiseInjection(nn.Module):
             noise = torch.randn(b, 1, h, w, device=x.device, dtype=x.dtype)
         elif noise.shape != (b, 1, h, w):
             raise ValueError(f"noise must be [B, 1, H, W] = {[b, 1, h, w]} (one value per pixel), got {list(noise.shape)}")
-        return x + self.weight.view(1, -1, 1, 1) * noise
+        weight = self.weight.view(1, -1, 1, 1) if self.weight.dim() else self.weight  # per channel, or one scalar
+        return x + weight * noise
 
 
 # --- Modulated convolution (StyleGAN2 sec. 2.2) ------------------------------------------------------------

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_course import models, projection, runtime, training, widgets
+from gan_course import layers, models, projection, runtime, training, widgets
 from gan_course.models import stylegan, stylegan2
 from gan_course.training import gan as gan_loop
 
@@ -46,13 +46,13 @@ def test_mapping_lr_mul_sets_how_far_adam_moves_the_used_weights():
 # --- ERRATA 33: StyleGAN2's noise strength is one scalar per layer --------------------------------------------
 def test_stylegan2_noise_strength_is_one_scalar_per_layer():
     G, _ = build()
-    strengths = [m.noise.strength for m in G.synthesis.modules() if isinstance(m, stylegan2.SynthesisLayer)]
+    strengths = [m.noise.weight for m in G.synthesis.modules() if isinstance(m, stylegan2.SynthesisLayer)]
     assert len(strengths) == G.num_ws and all(s.shape == () and s.item() == 0 for s in strengths)
     noise_params = [n for n, _ in G.synthesis.named_parameters() if ".noise." in n]
     assert len(noise_params) == G.num_ws                                 # not one per channel
-    layer = stylegan2.ScalarNoise()
+    layer = layers.NoiseInjection(None)
     with torch.no_grad():
-        layer.strength.fill_(0.3)
+        layer.weight.fill_(0.3)
     x, noise = torch.randn(2, 5, 4, 4), torch.randn(2, 1, 4, 4)
     added = layer(x, noise) - x                                          # the same 0.3 * noise in every channel
     assert torch.allclose(added, 0.3 * noise.expand_as(x), atol=1e-6)

@@ -63,7 +63,7 @@ def test_every_conv_is_modulated_and_demodulated_but_to_rgb_is_not():
     w = torch.randn(3, 8)
     for c in convs:                                                       # the style affine's bias starts at 1
         assert torch.allclose(c.affine.bias * c.affine.lr_mul, torch.ones_like(c.affine.bias))
-    no_noise = [m.noise.strength for m in G.synthesis.modules() if isinstance(m, stylegan2.SynthesisLayer)]
+    no_noise = [m.noise.weight for m in G.synthesis.modules() if isinstance(m, stylegan2.SynthesisLayer)]
     assert all(torch.equal(n, torch.zeros_like(n)) for n in no_noise)      # noise starts switched off
     assert torch.equal(G.synthesis(stylegan.broadcast(w, G.num_ws)), G.synthesis(stylegan.broadcast(w, G.num_ws)))
 
@@ -73,11 +73,11 @@ def test_synthesis_layer_formula():
     layer = stylegan2.SynthesisLayer(4, 3, 5)
     with torch.no_grad():
         layer.bias.normal_()
-        layer.noise.strength.normal_()
+        layer.noise.weight.normal_()
     x, w, noise = torch.randn(2, 4, 6, 6), torch.randn(2, 5), torch.randn(2, 1, 6, 6)
     s = layer.conv.affine(w)
     by_hand = layers.modulated_conv2d_grouped(x, layer.conv.weight * layer.conv.scale, s, demodulate=True, padding=1)
-    by_hand = by_hand + layer.noise.strength * noise + layer.bias.view(1, -1, 1, 1)
+    by_hand = by_hand + layer.noise.weight * noise + layer.bias.view(1, -1, 1, 1)
     by_hand = F.leaky_relu(by_hand, 0.2) * math.sqrt(2)
     assert torch.allclose(layer(x, w, noise), by_hand, atol=1e-5)
 

@@ -9,7 +9,7 @@ What changes from chapter 07's StyleGAN, section by section of the paper:
   channels, and the output is divided by the *expected* standard deviation d, computed from the
   weights alone, not from the data. No per-map statistics are taken, so there is nothing to game.
   The bias and the noise are added after the demodulated conv, outside the normalised path; the noise
-  is scaled by one learned scalar per layer (`ScalarNoise`, as NVlabs' code), not per channel as in
+  is scaled by one learned scalar per layer (`layers.NoiseInjection(None)`, as NVlabs' code), not per channel as in
   chapter 07.
 - **Sec. 4.1, no progressive growing.** The generator's every resolution has a toRGB, and the images
   are summed: img = upsample(img) + toRGB_r(x) ("skip" generator, the paper's fig. 7b, input/output
@@ -42,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..layers import AdaIN, EqualizedConv2d, ModulatedConv2d
+from ..layers import AdaIN, EqualizedConv2d, ModulatedConv2d, NoiseInjection
 from . import progan, stylegan
 from .progan import lrelu
 
@@ -71,25 +71,6 @@ class StyleGAN2Config(stylegan.StyleGANConfig):
 
 
 # --- The synthesis network ---------------------------------------------------------------------------
-class ScalarNoise(nn.Module):
-    """x + strength * noise: one N(0, 1) value per pixel, the same for every channel, scaled by ONE learned
-    scalar per layer that starts at 0. StyleGAN2's noise strength (NVlabs/stylegan2-ada-pytorch,
-    training/networks.py:283, `self.noise_strength = torch.nn.Parameter(torch.zeros([]))`; TF StyleGAN2's
-    `noise_strength` has shape []), where chapter 07's StyleGAN scales the noise per channel."""
-
-    def __init__(self):
-        super().__init__()
-        self.strength = nn.Parameter(torch.zeros([]))
-
-    def forward(self, x: Tensor, noise: Tensor | None = None) -> Tensor:
-        b, _, h, w = x.shape
-        if noise is None:
-            noise = torch.randn(b, 1, h, w, device=x.device, dtype=x.dtype)
-        elif noise.shape != (b, 1, h, w):
-            raise ValueError(f"noise must be [B, 1, H, W] = {[b, 1, h, w]} (one value per pixel), got {list(noise.shape)}")
-        return x + self.strength * noise
-
-
 class SynthesisLayer(nn.Module):
     """Modulated, demodulated conv3x3 -> + noise -> + bias -> LeakyReLU * sqrt(2).
 
@@ -98,12 +79,12 @@ class SynthesisLayer(nn.Module):
     def __init__(self, c_in: int, c_out: int, w_dim: int, demodulate: bool = True):
         super().__init__()
         self.conv = ModulatedConv2d(c_in, c_out, 3, w_dim, demodulate=demodulate)
-        self.noise = ScalarNoise()                           # one strength per layer, starting at 0
+        self.noise = NoiseInjection(None)                    # ONE strength per layer (not per channel), from 0
         self.bias = nn.Parameter(torch.zeros(c_out))
 
     def forward(self, x: Tensor, w: Tensor, noise: Tensor | str | None) -> Tensor:
         x = self.conv(x, w)                                  # unit-variance channels for unit-variance input
-        if noise is not None:                                # "random": ScalarNoise draws it
+        if noise is not None:                                # "random": NoiseInjection draws it
             x = self.noise(x, None if isinstance(noise, str) else noise)
         return lrelu(x + self.bias.view(1, -1, 1, 1)) * ACT_GAIN
 
