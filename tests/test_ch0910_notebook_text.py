@@ -25,3 +25,15 @@ def test_no_control_characters_in_a_notebooks_markdown(path):
     found = [f"cell {i}: {snippet}" for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
              for snippet in control_characters("".join(cell["source"]))]
     assert not found, f"{path.name}:\n" + "\n".join(found)
+
+
+def test_chapter_09_does_not_claim_a_torchvision_weight_or_random_lpips_features():
+    """Review of 09: SRGAN section 3.2's ~0.006 is on the paper's (Caffe) VGG, not torchvision's; the LPIPS
+    study (arXiv:1801.03924, figure 1) puts random networks with the pixel measures, not above them."""
+    cells = json.loads((NOTEBOOKS[0].parent / "09_srgan.ipynb").read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    flat = " ".join(text.split())
+    for wrong in ("160 times", "0.006$ on torchvision", "untrained networks' features track", "21 minutes measured"):
+        assert wrong not in flat, wrong
+    assert "not given" in flat and "comparable size" in flat  # the weight is chosen from the printed terms
+    assert "rounds the SR output" in flat and "PIL's" in flat   # the scoring protocol of metrics.sr_scores

@@ -4,8 +4,9 @@ C. Ledig et al., "Photo-Realistic Single Image Super-Resolution Using a Generati
 CVPR 2017, arXiv:1609.04802. The generator (SRResNet, the paper's figure 4): a 9x9 conv, B residual
 blocks (conv-BN-PReLU-conv-BN + skip), a conv-BN closed by a global skip over all the blocks, then
 log2(scale) sub-pixel upsampling blocks (conv to 4C channels, PixelShuffle(2), PReLU) and a 9x9 conv
-to RGB. Sub-pixel convolution is from W. Shi et al., "Real-Time Single Image and Video Super-Resolution
-Using an Efficient Sub-Pixel Convolutional Neural Network", arXiv:1609.05158. The discriminator: eight
+to RGB, then a tanh (not in figure 4; as in sgrvinod/a-PyTorch-Tutorial-to-Super-Resolution, models.py).
+Sub-pixel convolution is from W. Shi et al., "Real-Time Single Image and Video Super-Resolution Using an
+Efficient Sub-Pixel Convolutional Neural Network", arXiv:1609.05158. The discriminator: eight
 3x3 convs (64 -> 512 channels, stride 2 every other one), BN from the second on, LeakyReLU(0.2),
 dense 1024, dense 1.
 
@@ -316,9 +317,12 @@ def _device_of(module: nn.Module) -> torch.device | None:
 
 
 class ContentLoss(nn.Module):
-    """l_X = weight * mean over feature maps of (phi(fake) - phi(real))^2 (the paper's eq. 5; section 3.2
-    rescales VGG's features by 1/12.75, i.e. weight ~ 1/12.75^2 ~ 0.006 on VGG's own features). phi is
-    frozen; gradients reach `fake`.
+    """l_X = weight * mean over feature maps of (phi(fake) - phi(real))^2 (the paper's eq. 5). Section 3.2
+    rescales VGG's features by 1/12.75, equivalent to multiplying eq. 5 by ~0.006 -- on the paper's VGG and
+    input scaling (Caffe VGG19 on 0-255 pixels minus the mean; eq. 5 divides by W*H, this mean by C*W*H).
+    The equivalent weight on torchvision's VGG19 is not given (ports such as sgrvinod's use 1): choose it so
+    that the content term and the adversarial term of G's loss are of comparable size. phi is frozen;
+    gradients reach `fake`.
 
     It follows its input's device: where phi's weights sit elsewhere (phi loaded on the CPU, the images on
     a GPU), a frozen copy of phi on the images' device is made once and reused; phi itself is not moved,

@@ -32,14 +32,16 @@ def _srgan(crop, n_crops, test_side, channels, blocks, ndf, d_blocks, fc_size, p
         # a high lr gets a short run far, then a tenth of it settles the weights (the paper: 1e-4 throughout)
         pretrain=FitConfig(steps=pretrain_steps, batch_size=batch_size, lr=pretrain_lr, betas=(0.9, 0.999),
                            lr_milestones=(pretrain_steps * 4 // 5,), lr_gamma=0.1),
-        # the paper: Adam, lr 1e-4, beta1 = 0.9 for SRGAN; adversarial weight 1e-3
+        # the paper: Adam, lr 1e-4, beta1 = 0.9 for SRGAN; adversarial weight 1e-3. The paper then drops lr to 1e-5 for
+        # the second half (10^5 + 10^5 steps, section 3.2); these short runs keep 1e-4 constant (stated in notebook 09)
         train=TrainConfig(steps=steps, batch_size=batch_size, loss="nonsaturating", lr_g=1e-4, lr_d=1e-4,
                           betas=(0.9, 0.999), paired=True, adv_weight=1e-3, n_snapshot=8),
         # content_weight: the content term's size grows with the square of the features' scale. The random backbone's
         # features are small, so at weight 1 the 1e-3 x adversarial term can match the content term and drive G (one
         # run on small lost PSNR and feature distance that way); at 30 the content term leads, as in the paper.
-        # With backbone="vgg19" change it too: the paper's 1/12.75 rescaling is ~0.006 on torchvision's VGG19 features
-        # (SRGAN section 3.2); common PyTorch ports use 1. Notebook 09 prints both terms of every run.
+        # With backbone="vgg19" change it too: the paper's ~0.006 (SRGAN section 3.2, its 1/12.75 rescaling) is on its
+        # Caffe VGG19 with 0-255 inputs; the torchvision equivalent is not given (ports such as sgrvinod's use 1).
+        # Choose it from the two terms of G's loss, which notebook 09 prints for every run.
         backbone="random", content_weight=content_weight, eval_every=eval_every, gan_eval_every=gan_eval_every)
 
 
