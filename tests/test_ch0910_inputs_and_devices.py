@@ -212,7 +212,7 @@ def prior_and_model(vq):
                                       (dict(n_samples=-3), "n_samples must be an int >= 1"),
                                       (dict(nrow=0), "nrow must be an int >= 1"),
                                       (dict(seed=-1), "seed must be an int >= 0"),
-                                      (dict(seed=10**7), r"seed must be an int <= 1000000 \(the seed box's range\)")])
+                                      (dict(seed=2**31), r"seed must be an int <= 2147483647 \(the seed box's range\)")])
 def test_prior_sampler_refuses_values_it_would_clamp(prior_and_model, kw, what):
     prior, model = prior_and_model
     with pytest.raises(ValueError, match=what):

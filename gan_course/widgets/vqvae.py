@@ -14,7 +14,7 @@ from .core import ImageView, float_slider, grid_picture
 
 # The temperature slider's range: inside what PixelCNN.sample accepts (1e-3 to 100), where the pictures change.
 TEMPERATURE_RANGE, TEMPERATURE_STEP = (0.05, 5.0), 0.05
-SEED_RANGE = (0, 10**6)
+SEED_RANGE = (0, 2**31 - 1)  # any seed a notebook may be run with
 
 
 def edit_code(codes, row: int, col: int, code: int):
