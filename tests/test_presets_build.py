@@ -1,8 +1,8 @@
 """Every preset builds and trains (issue 22, must-show 4): for each chapter's tiny, small and full preset, every
 model the notebook builds from it (ablation arms, race entrants, SRResNet + SRGAN, VQ-VAE + prior + VQ-GAN) is
 built at the preset's full size and makes one training step on the CPU at batch 4, through the shared training
-code (`preset_runs.preset_arms`, re-exported as `course.preset_arms`, which `make gpu-check` times on a GPU). Shape errors at sizes nobody runs on a CPU
-show up here. Also: each preset's EMA horizon lets G_ema forget its initial weights."""
+code (`preset_runs.preset_arms`, re-exported as `course.preset_arms`, which `make gpu-check` times on a GPU).
+Shape errors at sizes nobody runs on a CPU show up here. Also: each preset's EMA horizon lets G_ema forget its initial weights."""
 import dataclasses
 import math
 
