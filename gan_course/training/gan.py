@@ -449,13 +449,15 @@ def train_gan(G: nn.Module, D: nn.Module, x: Tensor, cfg: TrainConfig, *, y: Ten
               device: str | torch.device = "cpu", callbacks: Iterable[Callback] = (),
               before_step: Iterable[Callback] = (), content_loss: Callable[[Tensor, Tensor], Tensor] | None = None,
               checkpoint_path: str | Path | None = None, checkpoint_every: int = 0,
-              resume: bool = False, progress: bool | None = None) -> Run:
+              resume: bool = False, progress: bool | None = None, pretrained=None) -> Run:
     """Train G against D on the samples `x` (labels `y` for conditional models, G's inputs `y` for
     paired ones, with an optional `content_loss(fake, target)`); returns the Run.
 
     `before_step` callbacks run before every step (e.g. a growth schedule); `callbacks` after it.
     With `resume=True` and an existing `checkpoint_path`, training continues from that checkpoint
     and ends at exactly the weights an uninterrupted run would have reached (on a CPU).
+    `pretrained=shelf` (a `stored_runs.Shelf`): load the course's stored run of exactly this training
+    instead, when there is one (same configs, initial weights, data and random state); else train.
     """
     from ..runtime import get_device
 
@@ -488,5 +490,21 @@ def train_gan(G: nn.Module, D: nn.Module, x: Tensor, cfg: TrainConfig, *, y: Ten
         fixed_z = torch.randn(cfg.n_snapshot, G.z_dim, generator=torch.Generator().manual_seed(cfg.seed)).to(device)
         fixed_labels = (torch.arange(cfg.n_snapshot) % G.num_classes).to(device) if is_conditional(G) else None
     callbacks = [snapshot_callback(every, fixed_z, fixed_labels), health_callback(), *callbacks]
-    return fit(run, gan_step, cfg.steps, callbacks=callbacks, before_step=before_step,
-               checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every, progress=progress)
+
+    def train() -> Run:
+        return fit(run, gan_step, cfg.steps, callbacks=callbacks, before_step=before_step,
+                   checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every, progress=progress)
+    return train() if pretrained is None or pretrained is False else _shelf(pretrained, resume).fit(run, train, x, y)
+
+
+def _shelf(pretrained, resume: bool):
+    """The `pretrained=` argument of train_gan / train_model: None or a `stored_runs.Shelf`."""
+    from ..stored_runs import Shelf
+
+    if not isinstance(pretrained, Shelf):
+        raise ValueError(f"pretrained must be None or a shelf from stored_runs.open_shelf(chapter, preset, seed, mode), "
+                         f"got {pretrained!r}")
+    if resume:
+        raise ValueError("resume=True continues your own checkpoint; pretrained= loads the course's stored run: "
+                         "use one of them")
+    return pretrained

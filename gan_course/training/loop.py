@@ -121,14 +121,24 @@ class Run:
     transform_real: Callable[[Tensor], Tensor] | None = None   # applied to every real batch (ProGAN's fade)
     content_loss: Callable[[Tensor, Tensor], Tensor] | None = None  # G's non-adversarial loss (paired models)
     stop: bool = False  # a callback sets it to end training after this step (e.g. `time_budget`); not saved
+    stored: Any = None  # the `stored_runs.StoredRun` this run was loaded from instead of trained, or None
+    dropped: set[str] = field(default_factory=set)  # modules a stored run ships without (see `stored_runs`)
+
+    def module(self, name: str) -> nn.Module:
+        """`run.modules[name]`, with an error that says why a module is absent."""
+        if name not in self.modules:
+            why = (" (loaded from the course's stored runs, which ship without what no later cell uses: train it "
+                   "here with pretrained=False to get it)" if name in self.dropped else "")
+            raise KeyError(f"this run has no {name!r}{why}; it holds: {', '.join(self.modules)}")
+        return self.modules[name]
 
     @property
     def G(self) -> nn.Module:
-        return self.modules["G"]
+        return self.module("G")
 
     @property
     def D(self) -> nn.Module:
-        return self.modules["D"]
+        return self.module("D")
 
     @property
     def G_ema(self) -> nn.Module | None:
@@ -142,7 +152,7 @@ class Run:
     @property
     def model(self) -> nn.Module:
         """The one model of a non-adversarial run (`train_model`)."""
-        return self.modules["model"]
+        return self.module("model")
 
 
 Callback = Callable[[Run], None]

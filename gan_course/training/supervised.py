@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import checks
+from .gan import _shelf
 from .loop import Batches, Callback, Run, fit, start_or_resume
 
 # loss_fn(model, x, y) -> loss, or (loss, {name: number to log})
@@ -84,10 +85,11 @@ def _check_inputs(x, y, who: str) -> Tensor:
 def train_model(model: nn.Module, loss_fn: LossFn, x: Tensor, cfg: FitConfig, *, y: Tensor | None = None,
                 device: str | torch.device = "cpu", callbacks: Iterable[Callback] = (),
                 checkpoint_path: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-                progress: bool | None = None) -> Run:
+                progress: bool | None = None, pretrained=None) -> Run:
     """Train `model` to minimise `loss_fn(model, x_batch, y_batch)` through `fit`; returns the Run.
 
     x: float samples [N, ...], or integer tokens [N, ...] (a prior over a VQ-VAE's code grids, ch. 10).
+    `pretrained=shelf`: load the course's stored run of exactly this training instead, as `train_gan` does.
     """
     from ..runtime import get_device
 
@@ -99,5 +101,8 @@ def train_model(model: nn.Module, loss_fn: LossFn, x: Tensor, cfg: FitConfig, *,
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
     run = Run({"model": model}, {"model": optimizer}, Batches(x, y, cfg.batch_size, seed=cfg.seed), cfg, device)
     start_or_resume(run, checkpoint_path, resume)
-    return fit(run, supervised_step(loss_fn), cfg.steps, callbacks=callbacks, checkpoint_path=checkpoint_path,
-               checkpoint_every=checkpoint_every, progress=progress)
+
+    def train() -> Run:
+        return fit(run, supervised_step(loss_fn), cfg.steps, callbacks=callbacks, checkpoint_path=checkpoint_path,
+                   checkpoint_every=checkpoint_every, progress=progress)
+    return train() if pretrained is None or pretrained is False else _shelf(pretrained, resume).fit(run, train, x, y)

@@ -1,0 +1,438 @@
+"""Play first: the course's stored training runs, loaded instead of trained when they match exactly.
+
+A chapter notebook opens its *shelf* once, and hands it to every training call:
+
+    shelf = stored_runs.open_shelf("04_dcgan", preset, seed, pretrained)   # pretrained="auto" | False
+    run = training.train_gan(G, D, x, P.train, device=dev, pretrained=shelf)
+
+With `pretrained="auto"`, `train_gan` / `train_model` look on the shelf for a stored run of *this very
+training*: same chapter, preset and seed, and the same fingerprint, i.e. the same configs, the same
+initial weights, the same data and the same random state at the start. A match is loaded into the
+`Run` that training would have returned (weights, history, snapshots, step, seconds, and the random
+state training ended in), so every later cell prints what the recorded run printed. Anything else
+trains, after one line that says why. `pretrained=False` trains everything, as without a shelf.
+
+`make checkpoints` executes each chapter on `small` with `pretrained="record"`: every run trains,
+is stored (weights in float16, see `PRECISION`), and the notebook continues with what was stored,
+so the recorded notebook and every later loading one compute from the same numbers. A registry per
+chapter (`weights/runs/<chapter>/registry.json`) lists each file with its sha256, the chapter, preset
+and seed, fingerprints, the package version and the command that rebuilds it. An entry may name a URL
+instead of a file (bigger runs for the GPU presets): it is downloaded with `pooch`, only when downloads
+are allowed ($GAN_COURSE_DOWNLOADS=1), into a cache ($GAN_COURSE_CACHE), and verified before use.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from . import __version__, checkpoints
+
+ROOT = Path(__file__).resolve().parent / "weights" / "runs"
+ROOT_ENV = "GAN_COURSE_RUNS"          # another shelf folder (tests; a classroom's own runs)
+DOWNLOADS_ENV = "GAN_COURSE_DOWNLOADS"  # "1": registry entries that name a URL may be downloaded
+CACHE_ENV = "GAN_COURSE_CACHE"        # where downloaded runs are kept (default: the user's cache folder)
+REGISTRY = "registry.json"
+MODES = ("auto", True, False, "record")
+# Runs stored by an older package than this mean something else now (a model or a loss changed what
+# its weights compute): they are never loaded. Raise it with such a change, then `make checkpoints`.
+COMPATIBLE_SINCE = "0.1.0"
+# Weights, snapshots: float16 halves the files (the whole course fits in the repository); a tensor that
+# float16 cannot hold (beyond +-65504) stays float32. The recording notebook continues with the rounded
+# weights, so loading one reproduces its printed numbers exactly.
+PRECISION = torch.float16
+
+
+class StoredRunError(ValueError):
+    """A stored run cannot be used: missing, damaged, stale or not downloadable. The message is one line."""
+
+
+@dataclasses.dataclass
+class StoredRun:
+    """One registry entry: a training run of a chapter, stored in a file of the package or at a URL."""
+
+    chapter: str
+    preset: str
+    seed: int
+    index: int                 # the notebook's index-th training call (0, 1, ...)
+    name: str                  # what was trained, e.g. "DCGANGenerator vs DCGANDiscriminator"
+    fingerprint: str           # configs + initial weights + data + random state: the whole run
+    config_fingerprint: str    # the training and model configs alone
+    preset_fingerprint: str    # the chapter's preset when the run was stored (see `check_current`)
+    config: dict               # the training config, plain values (to name what differs)
+    modules: dict              # name -> [class, model config] of each stored module
+    sha256: str
+    bytes: int
+    package_version: str
+    steps: int
+    seconds: float             # wall-clock training time of the recorded run
+    precision: str = "float16"
+    file: str = ""             # in the chapter's folder, or
+    url: str = ""              # a download (`pooch`), verified by sha256
+    rebuild: str = ""          # the command that makes this file again
+
+    def describe(self) -> str:
+        return f"stored run {self.index} of {self.chapter} ({self.preset}, seed {self.seed}: {self.name})"
+
+
+# --- Fingerprints --------------------------------------------------------------------------------------
+def _digest(*tensors: torch.Tensor | None) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for t in tensors:
+        if t is None:
+            h.update(b"none")
+            continue
+        t = t.detach().cpu().contiguous()
+        h.update(f"{t.dtype}{tuple(t.shape)}".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def _hash_json(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def module_configs(modules: dict[str, torch.nn.Module]) -> dict[str, list]:
+    return {k: [type(m).__name__, checkpoints.model_config(m)] for k, m in sorted(modules.items())}
+
+
+def config_fingerprint(config: Any, modules: dict[str, torch.nn.Module]) -> str:
+    return _hash_json([checkpoints.plain(config), module_configs(modules)])
+
+
+def preset_fingerprint(chapter: str, preset: str) -> str:
+    """A hash of the chapter's whole preset: any change to it makes that preset's stored runs stale."""
+    from .presets import get_preset
+    return _hash_json(checkpoints.plain(get_preset(chapter, preset)))
+
+
+def run_fingerprint(run, x: torch.Tensor, y: torch.Tensor | None) -> dict[str, str]:
+    """What decides a training run on the CPU: configs, initial weights, data, and the random state now."""
+    parts = {"config": config_fingerprint(run.config, run.modules),
+             "weights": _digest(*[t for _, m in sorted(run.modules.items()) for t in m.state_dict().values()]),
+             "data": _digest(x, y),
+             "random state": _digest(torch.get_rng_state())}
+    parts["run"] = _hash_json(parts)
+    return parts
+
+
+# --- The registry ------------------------------------------------------------------------------------
+def root() -> Path:
+    return Path(os.environ.get(ROOT_ENV, "").strip() or ROOT)
+
+
+def read_registry(chapter: str, folder: Path | None = None) -> list[StoredRun]:
+    path = (folder or root()) / chapter / REGISTRY
+    if not path.is_file():
+        return []
+    try:
+        rows = json.loads(path.read_text())
+        return [StoredRun(**row) for row in rows]
+    except (ValueError, TypeError) as err:
+        raise StoredRunError(f"{path} is not a readable registry ({err}); rebuild it with "
+                             f"`make checkpoints CHAPTERS={chapter[:2]}`") from err
+
+
+def write_registry(chapter: str, entries: list[StoredRun], folder: Path | None = None) -> Path:
+    path = (folder or root()) / chapter / REGISTRY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [dataclasses.asdict(e) for e in sorted(entries, key=lambda e: (e.preset, e.seed, e.index))]
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(rows, indent=1) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in v.split(".")[:3] if p.isdigit())
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def downloads_allowed() -> bool:
+    return os.environ.get(DOWNLOADS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def cache_dir() -> Path:
+    import pooch
+    return Path(os.environ.get(CACHE_ENV, "").strip() or pooch.os_cache("gan_course"))
+
+
+def locate(entry: StoredRun, folder: Path | None = None) -> Path:
+    """The verified file of a stored run (downloading it first when it is a URL entry and downloads are allowed);
+    a `StoredRunError` with one line that says what is wrong and how to rebuild, otherwise."""
+    rebuild = entry.rebuild or f"make checkpoints CHAPTERS={entry.chapter[:2]}"
+    if _version_tuple(entry.package_version) < _version_tuple(COMPATIBLE_SINCE):
+        raise StoredRunError(f"{entry.describe()} was stored by gan_course {entry.package_version}, whose weights mean "
+                             f"something else since {COMPATIBLE_SINCE}; rebuild it with `{rebuild}`")
+    if entry.url and not entry.file:
+        return _download(entry)
+    path = (folder or root()) / entry.chapter / entry.file
+    if not path.is_file():
+        raise StoredRunError(f"{entry.describe()}: its file {path} is missing; rebuild it with `{rebuild}`")
+    size = path.stat().st_size
+    if size != entry.bytes:
+        what = "truncated" if size < entry.bytes else "longer than stored"
+        raise StoredRunError(f"{entry.describe()}: {path} is {what} ({size:,} of {entry.bytes:,} bytes); "
+                             f"restore it (git checkout) or rebuild it with `{rebuild}`")
+    if file_sha256(path) != entry.sha256:
+        raise StoredRunError(f"{entry.describe()}: {path} does not match its sha256 in the registry (changed or "
+                             f"damaged); restore it (git checkout) or rebuild it with `{rebuild}`")
+    return path
+
+
+def _download(entry: StoredRun) -> Path:
+    """Fetch a URL entry with pooch into the cache, verified against its sha256 (a bad download is not kept)."""
+    if not downloads_allowed():
+        raise StoredRunError(f"{entry.describe()} is online only ({entry.url}); allow downloads with "
+                             f"{DOWNLOADS_ENV}=1 (kept in {cache_dir()}, or ${CACHE_ENV})")
+    import pooch
+    name = f"{entry.chapter}-{entry.preset}-seed{entry.seed}-{entry.index:02d}-{entry.sha256[:12]}.pt"
+    try:
+        return Path(pooch.retrieve(entry.url, known_hash=f"sha256:{entry.sha256}", fname=name, path=cache_dir(),
+                                   progressbar=False))
+    except ValueError as err:  # pooch: the hash does not match; the download was not kept
+        raise StoredRunError(f"{entry.describe()}: the download from {entry.url} does not match its sha256, so it "
+                             f"was refused and not kept ({str(err).splitlines()[0]})") from err
+    except Exception as err:  # no network, a 404 ...
+        raise StoredRunError(f"{entry.describe()}: could not download {entry.url} "
+                             f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})") from err
+
+
+def check_current(chapter: str, folder: Path | None = None) -> list[str]:
+    """Why each stored run of `chapter` no longer matches the package (empty: all current). Used by the test
+    that keeps shipped runs in step with the presets."""
+    problems = []
+    for e in read_registry(chapter, folder):
+        rebuild = e.rebuild or f"make checkpoints CHAPTERS={chapter[:2]}"
+        if e.preset_fingerprint != preset_fingerprint(chapter, e.preset):
+            problems.append(f"{e.describe()}: the {e.preset!r} preset changed since it was stored; run `{rebuild}`")
+            continue
+        try:
+            locate(e, folder) if e.file else None
+        except StoredRunError as err:
+            problems.append(str(err))
+    return problems
+
+
+# --- Storing and loading a Run -------------------------------------------------------------------------
+def _compact(t: torch.Tensor) -> torch.Tensor:
+    if t.dtype == torch.float32 and (not t.numel() or t.abs().max() <= torch.finfo(PRECISION).max):
+        return t.to(PRECISION)
+    return t
+
+
+def _module_attributes(module: torch.nn.Module) -> dict[str, dict[str, Any]]:
+    """Plain settings of every submodule (train/eval mode, ProGAN's fade-in alpha ...) that state_dict leaves out."""
+    return {name: {k: v for k, v in vars(m).items() if not k.startswith("_") and type(v) in (bool, int, float, str)}
+            for name, m in module.named_modules()}
+
+
+def _restore_attributes(module: torch.nn.Module, attributes: dict[str, dict[str, Any]]) -> None:
+    subs = dict(module.named_modules())
+    for name, values in attributes.items():
+        if name in subs:
+            for k, v in values.items():
+                setattr(subs[name], k, v)
+
+
+def store(run, path: Path, keep: tuple[str, ...] | None = None) -> Path:
+    """Write what a loaded run needs (not the optimisers: nothing continues a stored run's training)."""
+    names = [k for k in run.modules if keep is None or k in keep]
+    history = run.history.state_dict()
+    history["snapshots"] = [[s, _compact(x.cpu())] for s, x in history["snapshots"]]
+    return checkpoints.save(path, {
+        "modules": {k: {n: _compact(t.cpu()) for n, t in run.modules[k].state_dict().items()} for k in names},
+        "module_configs": {k: checkpoints.model_config(run.modules[k]) for k in names},
+        "attributes": {k: _module_attributes(run.modules[k]) for k in names},
+        "history": history, "step": run.step, "seconds": run.seconds, "state": dict(run.state),
+        "batches": run.batches.state_dict(), "rng": torch.get_rng_state(),
+    }, run.config)
+
+
+def load_into(run, path: Path, entry: StoredRun | None = None):
+    """Fill a freshly built run (what training would have started from) with a stored one; returns it."""
+    from .training.loop import History
+
+    state = checkpoints.load(path, map_location="cpu")
+    for k in list(run.modules):
+        if k not in state["modules"]:
+            run.modules.pop(k)  # not shipped (no later cell needs it): `run.D` then says so
+            run.dropped.add(k)
+            continue
+        module = run.modules[k]
+        checkpoints.load_state(module, state["modules"][k], what=f"stored run {path.name} ({k})",
+                               config=state["module_configs"].get(k))
+        _restore_attributes(module, state["attributes"][k])
+    history = state["history"]
+    history["snapshots"] = [[s, x.float()] for s, x in history["snapshots"]]
+    run.history = History.from_state_dict(history)
+    run.step, run.seconds, run.state = state["step"], state["seconds"], dict(state["state"])
+    run.batches.load_state_dict(state["batches"])
+    torch.set_rng_state(state["rng"])
+    run.stored = entry
+    return run
+
+
+# --- The shelf a notebook opens -------------------------------------------------------------------------
+class Shelf:
+    """A chapter's stored runs for one preset and seed, and the notebook's choice of what to do with them."""
+
+    def __init__(self, chapter: str, preset: str, seed: int, mode: str | bool = "auto",
+                 folder: str | Path | None = None, keep: tuple[str, ...] | None = None, _parent: "Shelf | None" = None):
+        from .presets import PRESETS, resolve_preset
+
+        if mode not in MODES or isinstance(mode, int) and not isinstance(mode, bool):
+            raise ValueError(f"pretrained must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+        if chapter not in PRESETS:
+            raise ValueError(f"unknown chapter {chapter!r}; valid: {', '.join(PRESETS)}")
+        self.chapter, self.preset, self.seed, self.mode = chapter, resolve_preset(preset), seed, mode
+        self.folder = Path(folder) if folder is not None else root()
+        self.keep = keep
+        self._parent = _parent
+        if _parent is None:
+            self.calls = 0
+            self.loaded, self.trained = [], []
+            self.entries = [e for e in read_registry(chapter, self.folder) if e.preset == self.preset and e.seed == seed]
+            if mode == "record":
+                others = [e for e in read_registry(chapter, self.folder) if (e.preset, e.seed) != (self.preset, seed)]
+                write_registry(chapter, others, self.folder)  # this preset and seed are recorded afresh
+                for e in self.entries:
+                    (self.folder / chapter / e.file).unlink(missing_ok=True) if e.file else None
+                self.entries = []
+
+    def _main(self) -> "Shelf":
+        return self._parent or self
+
+    def without(self, *modules: str) -> "Shelf":
+        """This shelf, storing a run without the named modules (a discriminator no later cell uses); loading such
+        a run gives a Run without them (`run.D` then says so)."""
+        return Shelf(self.chapter, self.preset, self.seed, self.mode, self.folder,
+                     keep=tuple(m for m in ("G", "G_ema", "D", "model") if m not in modules), _parent=self._main())
+
+    def describe(self) -> str:
+        main = self._main()
+        where = f"{self.chapter} ({self.preset}, seed {self.seed})"
+        if self.mode is False:
+            return f"pretrained=False: every run of {where} trains here"
+        if self.mode == "record":
+            return f"pretrained='record': every run of {where} trains here and is stored in {self.folder / self.chapter}"
+        if not main.entries:
+            return (f"pretrained={self.mode!r}: no stored runs of {where}, so every run trains here "
+                    f"(the course ships runs of the small preset, seed 0)")
+        minutes = sum(e.seconds for e in main.entries) / 60
+        return (f"pretrained={self.mode!r}: {len(main.entries)} stored runs of {where} ({minutes:.1f} min of training) "
+                f"load instead of training where they match; pretrained=False trains them here")
+
+    def budget(self, small, play=None, what: str = "the main run"):
+        """The training config of a chapter's main run: `play` (a longer run, trained once by `make checkpoints`)
+        when it is stored and will be loaded, else `small`; prints which, and what the other gives."""
+        main = self._main()
+        stored = play is not None and any(e.config == checkpoints.plain(play) for e in main.entries)
+        use_play = play is not None and (self.mode == "record" or (self.mode in ("auto", True) and stored))
+        if play is None:
+            return small
+        if use_play:
+            print(f"{what}: the `play` budget, {play.steps:,} steps (trained once by `make checkpoints`, "
+                  f"{'recorded now' if self.mode == 'record' else 'loaded'}); pretrained=False trains the "
+                  f"`{self.preset}` budget here: {small.steps:,} steps")
+        else:
+            why = "pretrained=False" if self.mode is False else "no stored `play` run matches"
+            print(f"{what}: the `{self.preset}` budget, {small.steps:,} steps ({why}); the shipped `play` run has "
+                  f"{play.steps:,} steps")
+        return play if use_play else small
+
+    def fit(self, run, train: Callable[[], Any], x: torch.Tensor, y: torch.Tensor | None):
+        """Train (`train()`), or load the stored run that matches this one exactly; `train_gan` and `train_model`
+        call it in place of the loop."""
+        main = self._main()
+        index = main.calls
+        main.calls += 1
+        if self.mode is False:
+            return train()
+        parts = run_fingerprint(run, x, y)
+        if self.mode == "record":
+            run = train()
+            entry = self._record(run, index, parts)
+            return load_into(run, locate(entry, self.folder), entry)
+        started = time.perf_counter()
+        entry = next((e for e in main.entries if e.fingerprint == parts["run"]), None)
+        if entry is not None:
+            try:
+                load_into(run, locate(entry, self.folder), entry)
+                main.loaded.append(entry)
+                print(f"loaded {entry.describe()}: {entry.steps:,} steps, trained in {entry.seconds:.0f} s, "
+                      f"loaded in {time.perf_counter() - started:.2f} s")
+                return run
+            except (StoredRunError, checkpoints.CheckpointMismatch, ValueError) as err:
+                reason = str(err).splitlines()[0]
+        else:
+            reason = self._mismatch(index, parts, run.config)
+        if self.mode is True:
+            raise StoredRunError(f"pretrained=True but {reason}")
+        if reason:
+            print(f"training here: {reason}")
+        run = train()
+        main.trained.append(index)
+        return run
+
+    def _mismatch(self, index: int, parts: dict[str, str], config: Any) -> str:
+        """One line: why no stored run matches the index-th training call ("" when the shelf holds none)."""
+        main = self._main()
+        if not main.entries:
+            return ""
+        same = next((e for e in main.entries if e.index == index), None)
+        if same is None:
+            return f"{self.chapter} stores no run for training call {index} ({self.preset}, seed {self.seed})"
+        if same.config_fingerprint != parts["config"]:
+            now = checkpoints.plain(config)
+            changed = [f"{k} {same.config.get(k)!r} -> {now.get(k)!r}" for k in sorted(set(now) | set(same.config))
+                       if now.get(k) != same.config.get(k)] if isinstance(now, dict) else []
+            what = ", ".join(changed[:4]) or "a model's config"
+            return f"{same.describe()} was trained with another config ({what})"
+        return (f"{same.describe()} has this config but started from other weights, data or random state "
+                f"(a cell before it changed, or the seed); rebuild with `{same.rebuild}` if the code changed")
+
+    def _record(self, run, index: int, parts: dict[str, str]) -> StoredRun:
+        main = self._main()
+        folder = self.folder / self.chapter
+        file = f"{self.preset}-seed{self.seed}-{index:02d}.pt"
+        path = store(run, folder / file, self.keep)
+        names = [k for k in ("G", "D", "model") if k in run.modules]
+        entry = StoredRun(
+            chapter=self.chapter, preset=self.preset, seed=self.seed, index=index,
+            name=" vs ".join(type(run.modules[k]).__name__ for k in names),
+            fingerprint=parts["run"], config_fingerprint=parts["config"],
+            preset_fingerprint=preset_fingerprint(self.chapter, self.preset),
+            config=checkpoints.plain(run.config),
+            modules={k: v for k, v in module_configs(run.modules).items() if self.keep is None or k in self.keep},
+            sha256=file_sha256(path), bytes=path.stat().st_size, package_version=__version__,
+            steps=run.step, seconds=round(run.seconds, 2), precision=str(PRECISION).replace("torch.", ""),
+            file=file, rebuild=f"make checkpoints CHAPTERS={self.chapter[:2]}")
+        main.entries = [e for e in main.entries if e.index != index] + [entry]
+        others = [e for e in read_registry(self.chapter, self.folder) if (e.preset, e.seed, e.index) !=
+                  (self.preset, self.seed, index)]
+        write_registry(self.chapter, others + [entry], self.folder)
+        print(f"recorded {entry.describe()}: trained in {entry.seconds:.0f} s, stored in {entry.bytes / 1e6:.2f} MB")
+        return entry
+
+
+
+def open_shelf(chapter: str, preset: str, seed: int, pretrained: str | bool = "auto",
+               folder: str | Path | None = None) -> Shelf:
+    """The shelf a chapter notebook passes to its training calls; prints what it holds and what it will do."""
+    shelf = Shelf(chapter, preset, seed, pretrained, folder)
+    print(shelf.describe())
+    return shelf
