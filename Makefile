@@ -7,6 +7,7 @@
 #   make weights                  retrain the small classifiers whose features the metrics use
 #   make seeds SEEDS="0 1 2"      every chapter on tiny with each seed (JOBS at a time): a pass/fail table
 #   make gpu-check STEPS=30       on a CUDA machine: every tiny chapter on the GPU + every full preset's runs, time/step
+#   make checkpoints CHAPTERS="05 07"  train and store every run of those chapters' small presets (all: no CHAPTERS)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -18,12 +19,13 @@ PRESET ?= auto
 JOBS   ?= 2
 SEEDS  ?= 0 1 2 3 4 5 6 7 8 9
 STEPS  ?= 30
+CHAPTERS ?=
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup lab test unit notebooks browser course student weights seeds gpu-check clean
+.PHONY: help setup lab test unit notebooks browser course student weights seeds gpu-check checkpoints clean
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,11p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]'
@@ -68,6 +70,10 @@ seeds: $(STAMP)
 # Fails with a clear message (exit 2) on a machine without CUDA.
 gpu-check: $(STAMP)
 	$(PY) -m gan_course.course --gpu-check --steps $(STEPS)
+
+# Executes each chapter on small (CPU, seed 0, one thread each, JOBS at a time) with pretrained="record".
+checkpoints: $(STAMP)
+	$(PY) -m gan_course.course --checkpoints --jobs $(JOBS) $(if $(CHAPTERS),--only $(CHAPTERS))
 
 clean:
 	rm -rf build .pytest_cache

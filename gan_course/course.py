@@ -6,6 +6,7 @@
     python -m gan_course.course --gpu-check --steps 30 (`make gpu-check`: tiny chapters on the GPU, then every
                                                         chapter's full-preset runs for 30 steps, time per step)
     python -m gan_course.course --busy-benchmark       (tiny chapters on an idle vs a busy CPU)
+    python -m gan_course.course --checkpoints --only 05 07  (`make checkpoints`: record the small runs into the package)
 
 This is the teacher's command: one run builds the whole course into `build/<preset>/` and prints
 how long each chapter took, so run times for a class are known in advance. A chapter that fails
@@ -61,7 +62,8 @@ def environment(**values: str):
                 os.environ[k] = v
 
 
-def run_chapter(path: Path, out_dir: Path, preset: str, device: str = "auto", seed: int = 0) -> float:
+def run_chapter(path: Path, out_dir: Path, preset: str, device: str = "auto", seed: int = 0,
+                pretrained: str | bool = "auto") -> float:
     """Execute one notebook into out_dir (ipynb + html); returns its wall time in seconds."""
     import nbformat
     import papermill
@@ -71,7 +73,8 @@ def run_chapter(path: Path, out_dir: Path, preset: str, device: str = "auto", se
     out = out_dir / path.name
     start = time.perf_counter()
     with environment(GAN_COURSE_PROGRESS="0"):  # inherited by the kernel: no frozen bars in the copies
-        papermill.execute_notebook(str(path), str(out), parameters={"preset": preset, "device": device, "seed": seed},
+        papermill.execute_notebook(str(path), str(out), parameters={"preset": preset, "device": device, "seed": seed,
+                                                                    "pretrained": pretrained},
                                    cwd=str(path.parent), progress_bar=False, kernel_name="python3")
     seconds = time.perf_counter() - start
     nb = nbformat.read(out, as_version=4)
@@ -83,12 +86,12 @@ def run_chapter(path: Path, out_dir: Path, preset: str, device: str = "auto", se
 
 
 def run_course(todo: list[Path], out_dir: Path, preset: str, device: str = "auto", seed: int = 0,
-               verbose: bool = True) -> list[tuple[str, float, str]]:
+               verbose: bool = True, pretrained: str | bool = "auto") -> list[tuple[str, float, str]]:
     """Run each notebook of `todo`; returns (name, seconds, status) rows (nan seconds on failure)."""
     rows = []
     for path in todo:
         try:
-            seconds = run_chapter(path, out_dir, preset, device, seed)
+            seconds = run_chapter(path, out_dir, preset, device, seed, pretrained)
             status = "ok"
         except Exception as err:  # keep going: the teacher wants the whole table
             seconds, status = float("nan"), f"FAILED: {type(err).__name__}"
@@ -97,6 +100,50 @@ def run_course(todo: list[Path], out_dir: Path, preset: str, device: str = "auto
         if verbose:
             print(f"  {path.stem:<28} {seconds:8.1f} s  {status}", flush=True)
     return rows
+
+
+# --- make checkpoints: record every run of each chapter's small preset into the package --------------------
+def _record_chapter(job: tuple) -> tuple[str, float, str]:
+    path, out_dir = job
+    with environment(GAN_COURSE_THREADS="1"):  # one thread per chapter: two chapters share two cores
+        try:
+            return path.stem, run_chapter(path, out_dir, "small", "cpu", 0, "record"), "ok"
+        except Exception as err:
+            print(f"{path.name}: {err}"[:2000], file=sys.stderr)
+            return path.stem, float("nan"), f"FAILED: {type(err).__name__}"
+
+
+def record_checkpoints(todo: list[Path], out_dir: Path, jobs: int = 2) -> int:
+    """Execute each chapter on `small` (CPU, seed 0, one thread) with pretrained="record": every training run is
+    trained through the shared loop and stored in gan_course/weights/runs/<chapter>/ with its registry entry.
+    Prints a table (runs, megabytes, training seconds, notebook seconds) and writes it to out_dir/summary.json."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import stored_runs
+
+    os.environ.pop("GAN_COURSE_PRESET", None)  # the notebooks' preset comes from the injected parameter
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print(f"Recording {len(todo)} chapters on small (cpu, seed 0), {jobs} at a time, into "
+          f"{stored_runs.root()}/ (executed copies in {out_dir}/)\n", flush=True)
+    start = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        results = list(pool.map(_record_chapter, [(p, out_dir) for p in todo]))
+    wall = time.perf_counter() - start
+    rows = []
+    for name, seconds, status in results:
+        entries = [e for e in stored_runs.read_registry(name) if e.preset == "small" and e.seed == 0]
+        rows.append({"chapter": name, "runs": len(entries), "megabytes": sum(e.bytes for e in entries) / 1e6,
+                     "training_seconds": sum(e.seconds for e in entries), "notebook_seconds": seconds,
+                     "status": status})
+    print("| chapter | runs | MB | training s | notebook s | status |\n|---|---:|---:|---:|---:|---|")
+    for r in rows:
+        print(f"| {r['chapter']} | {r['runs']} | {r['megabytes']:.2f} | {r['training_seconds']:.0f} | "
+              f"{r['notebook_seconds']:.0f} | {r['status']} |")
+    total = sum(e.bytes for ch in (p.stem for p in chapters(ROOT / "notebooks")) for e in stored_runs.read_registry(ch))
+    print(f"\nall stored runs of the course: {total / 1e6:.2f} MB; this command: {wall:.0f} s wall")
+    (out_dir / "summary.json").write_text(json.dumps({"rows": rows, "wall_seconds": wall, "total_bytes": total,
+                                                      "load_average": os.getloadavg()}, indent=1))
+    return 1 if any(r["status"] != "ok" for r in rows) else 0
 
 
 # --- How much a busy CPU slows the course down, with and without the course's thread choice ----------
@@ -277,6 +324,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="every tiny chapter on the GPU, then every chapter's full-preset runs for --steps "
                              "steps with the time per step (`make gpu-check`); needs CUDA")
     parser.add_argument("--steps", type=int, default=30, help="steps of each full-preset run for --gpu-check (30)")
+    parser.add_argument("--checkpoints", action="store_true",
+                        help="record every run of each chapter's small preset into the package (`make checkpoints "
+                             "CHAPTERS=\"05 07\"`), --jobs chapters at a time")
+    parser.add_argument("--pretrained", default="auto", choices=["auto", "False"],
+                        help="the notebooks' pretrained parameter: auto (load stored runs that match) or False")
     args = parser.parse_args(argv)
     for name in ("jobs", "steps"):
         if getattr(args, name) < 1:
@@ -286,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     if not todo:
         print(f"no chapter notebooks found in {args.notebooks}", file=sys.stderr)
         return 2
+    if args.checkpoints:
+        return record_checkpoints(todo, args.out / "checkpoints", args.jobs)
     if args.gpu_check:
         return gpu_check(todo, args.out / "gpu-check", args.steps, "cuda" if args.device == "auto" else args.device)
     problem = check_device(args.device)
@@ -308,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     preset = resolve_preset(args.preset)
     out_dir = args.out / preset
     print(f"Running {len(todo)} chapters with preset={preset!r}, device={args.device!r} into {out_dir}/\n")
-    rows = run_course(todo, out_dir, preset, args.device, args.seed)
+    pretrained = False if args.pretrained == "False" else args.pretrained
+    rows = run_course(todo, out_dir, preset, args.device, args.seed, pretrained=pretrained)
     total = sum(s for _, s, _ in rows if s == s)
     print(f"\n| chapter | seconds | status |\n|---|---:|---|")
     for name, seconds, status in rows:

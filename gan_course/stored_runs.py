@@ -26,6 +26,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import pickle
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -376,7 +377,7 @@ class Shelf:
                 print(f"loaded {entry.describe()}: {entry.steps:,} steps, trained in {entry.seconds:.0f} s, "
                       f"loaded in {time.perf_counter() - started:.2f} s")
                 return run
-            except (StoredRunError, checkpoints.CheckpointMismatch, ValueError) as err:
+            except (StoredRunError, checkpoints.CheckpointMismatch, ValueError, pickle.UnpicklingError) as err:
                 reason = str(err).splitlines()[0]
         else:
             reason = self._mismatch(index, parts, run.config)
