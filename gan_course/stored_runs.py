@@ -100,7 +100,9 @@ def _hash_json(value: Any) -> str:
 
 
 def module_configs(modules: dict[str, torch.nn.Module]) -> dict[str, list]:
-    return {k: [type(m).__name__, checkpoints.model_config(m)] for k, m in sorted(modules.items())}
+    """name -> [the module's class as "package.module.Class", its model config]: enough to build it again."""
+    return {k: [f"{type(m).__module__}.{type(m).__qualname__}", checkpoints.model_config(m)]
+            for k, m in sorted(modules.items())}
 
 
 def config_fingerprint(config: Any, modules: dict[str, torch.nn.Module]) -> str:
@@ -287,6 +289,27 @@ def load_into(run, path: Path, entry: StoredRun | None = None):
     return run
 
 
+def load_module(entry: StoredRun, name: str = "G_ema", folder: Path | None = None) -> torch.nn.Module:
+    """One trained module of a stored run, built from the registry (class and config) without its notebook, e.g.
+    the shipped StyleGAN's G_ema for a quick look: `load_module(read_registry("07_stylegan")[0])`. In eval mode."""
+    from . import models
+
+    if name not in entry.modules:
+        raise ValueError(f"{entry.describe()} stores {', '.join(entry.modules)}, not {name!r}")
+    cls_path, config = entry.modules[name]
+    family = next((f for f, (_, G, D) in models.MODELS.items()
+                   if cls_path in (f"{c.__module__}.{c.__qualname__}" for c in (G, D))), None)
+    if family is None or config is None:
+        raise ValueError(f"{entry.describe()}: {name} is a {cls_path}, which models.build cannot make from a config; "
+                         f"load it through its chapter's notebook instead")
+    G, D = models.build(family, **config)
+    module = G if cls_path == f"{type(G).__module__}.{type(G).__qualname__}" else D
+    state = checkpoints.load(locate(entry, folder))
+    checkpoints.load_state(module, state["modules"][name], what=entry.describe(), config=state["module_configs"][name])
+    _restore_attributes(module, state["attributes"][name])
+    return module.eval()
+
+
 # --- The shelf a notebook opens -------------------------------------------------------------------------
 class Shelf:
     """A chapter's stored runs for one preset and seed, and the notebook's choice of what to do with them."""
@@ -414,7 +437,8 @@ class Shelf:
         names = [k for k in ("G", "D", "model") if k in run.modules]
         entry = StoredRun(
             chapter=self.chapter, preset=self.preset, seed=self.seed, index=index,
-            name=" vs ".join(type(run.modules[k]).__name__ for k in names),
+            name=" vs ".join(f"{type(run.modules[k]).__module__.split('.')[-1]}.{type(run.modules[k]).__name__}"
+                             for k in names),
             fingerprint=parts["run"], config_fingerprint=parts["config"],
             preset_fingerprint=preset_fingerprint(self.chapter, self.preset),
             config=checkpoints.plain(run.config),

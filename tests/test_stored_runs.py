@@ -230,3 +230,12 @@ def test_a_changed_preset_makes_shipped_runs_stale_and_names_make_checkpoints(re
 def test_shipped_runs_fit_in_25_megabytes():
     total = sum(e.bytes for ch in CHAPTERS for e in stored_runs.read_registry(ch, stored_runs.ROOT))
     assert total <= 25e6, f"the shipped runs take {total / 1e6:.1f} MB, more than 25 MB"
+
+
+def test_load_module_builds_a_stored_generator_without_its_notebook(recorded):
+    folder, rec, _ = recorded
+    entry = stored_runs.read_registry(CHAPTER, folder)[0]
+    G = stored_runs.load_module(entry, "G", folder)
+    assert same_weights(type("R", (), {"G": G})(), rec) and not G.training
+    with pytest.raises(ValueError, match="stores D, G, not 'G_ema'"):
+        stored_runs.load_module(entry, "G_ema", folder)

@@ -32,7 +32,7 @@ The package, by theme (each module's docstring gives its papers):
   calibration       an FID's place between "real" and "visibly damaged" (noise, blur)
   reconstruction    PSNR, SSIM, feature distance; `sr_scores` (super-resolution)
   codebook          codebook usage and perplexity (VQ-VAE)
-  classes           class accuracy of conditional samples
+  classes           class accuracy of conditional samples; mean confidence and effective classes of samples
   image_statistics  gradient energy (sharpness), feature-map peak-to-mean
   paths             perceptual path length
 Imports run one way (calibration -> features -> distances <- paths, reconstruction -> features); no
@@ -42,7 +42,7 @@ show (`_prepare`, `_code_counts`).
 """
 
 from .calibration import Calibration, fid_calibration, gaussian_blur, place_on_scale
-from .classes import ClassAccuracy, class_accuracy
+from .classes import ClassAccuracy, class_accuracy, effective_classes, mean_confidence
 from .codebook import _code_counts, codebook_perplexity, codebook_usage
 from .coverage import ModeCoverage, chance_coverage, mode_coverage
 from .distances import (PrecisionRecall, frechet_distance, frechet_distance_from_stats, kernel_distance, mmd2_unbiased,
@@ -54,7 +54,8 @@ from .reconstruction import BT601_WEIGHTS, _prepare, feature_distance, psnr, rgb
 
 __all__ = [
     "BT601_WEIGHTS", "Calibration", "ClassAccuracy", "ModeCoverage", "PrecisionRecall", "chance_coverage",
-    "class_accuracy", "codebook_perplexity", "codebook_usage", "extract_features", "feature_distance", "fid",
+    "class_accuracy", "codebook_perplexity", "codebook_usage", "effective_classes", "extract_features",
+    "feature_distance", "fid", "mean_confidence",
     "fid_calibration", "filtered_mean", "frechet_distance", "frechet_distance_from_stats", "gaussian_blur",
     "gradient_energy", "image_precision_recall", "kernel_distance", "kid", "mmd2_unbiased", "mode_coverage",
     "path_distances", "peak_to_mean", "perceptual_path_length", "place_on_scale", "precision_recall", "psnr",

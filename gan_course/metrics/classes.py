@@ -41,3 +41,25 @@ def class_accuracy(predicted, target, num_classes: int) -> ClassAccuracy:
     total = torch.bincount(target, minlength=num_classes).double()  # [C] samples per class
     hits = torch.bincount(target, weights=correct, minlength=num_classes)  # [C] correct per class
     return ClassAccuracy(correct.mean().item(), hits / total)  # 0/0 = nan for absent classes
+
+
+def _probabilities(logits) -> torch.Tensor:
+    logits = torch.as_tensor(logits).detach().cpu().double()
+    if logits.ndim != 2 or len(logits) == 0 or logits.shape[1] < 2:
+        raise ValueError(f"logits must be [N, num_classes] with N >= 1 and num_classes >= 2, got {tuple(logits.shape)}")
+    if not torch.isfinite(logits).all():
+        raise ValueError("logits hold NaN or inf values: a classifier's outputs must be finite")
+    return logits.softmax(dim=1)
+
+
+def mean_confidence(logits) -> float:
+    """The classifier's mean top-class probability, mean_i max_c p(c | x_i): near 1 when every sample looks
+    clearly like one class, near 1/C for samples it cannot place (an Inception-Score-like ingredient)."""
+    return _probabilities(logits).max(dim=1).values.mean().item()
+
+
+def effective_classes(logits) -> float:
+    """exp(H(p(c))) of the classes predicted on average, p(c) = mean_i p(c | x_i): C when the samples spread
+    evenly over C classes, 1 when every sample is one class (mode collapse over classes)."""
+    p = _probabilities(logits).mean(dim=0)
+    return torch.exp(-(p * p.clamp_min(1e-300).log()).sum()).item()
