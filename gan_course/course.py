@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -85,14 +86,27 @@ def run_chapter(path: Path, out_dir: Path, preset: str, device: str = "auto", se
     return seconds
 
 
+def shelf_counts(executed: Path) -> tuple[int, int]:
+    """(runs loaded from the shelf, runs trained) in an executed notebook, from the lines the shelf printed."""
+    import nbformat
+
+    text = "\n".join(str(o.get("text", "")) for c in nbformat.read(executed, as_version=4).cells
+                     for o in c.get("outputs", []))
+    loaded = len(re.findall(r"^loaded stored run", text, re.M))
+    trained = len(re.findall(r"^(training here:|recorded stored run)", text, re.M))
+    return loaded, trained
+
+
 def run_course(todo: list[Path], out_dir: Path, preset: str, device: str = "auto", seed: int = 0,
                verbose: bool = True, pretrained: str | bool = "auto") -> list[tuple[str, float, str]]:
-    """Run each notebook of `todo`; returns (name, seconds, status) rows (nan seconds on failure)."""
+    """Run each notebook of `todo`; returns (name, seconds, status) rows (nan seconds on failure); the status
+    says how many of the chapter's runs were loaded from the shelf."""
     rows = []
     for path in todo:
         try:
             seconds = run_chapter(path, out_dir, preset, device, seed, pretrained)
-            status = "ok"
+            loaded, trained = shelf_counts(out_dir / path.name)
+            status = f"ok ({loaded} runs loaded)" if loaded else "ok"
         except Exception as err:  # keep going: the teacher wants the whole table
             seconds, status = float("nan"), f"FAILED: {type(err).__name__}"
             print(f"{path.name}: {err}"[:2000], file=sys.stderr)
@@ -298,7 +312,7 @@ def gpu_check(todo: list[Path], out_dir: Path, steps: int, device: str = "cuda")
         ms = "" if r["s_per_step"] != r["s_per_step"] else f"{r['s_per_step'] * 1000:.1f}"
         print(f"| {r['chapter']} | {r['run']} | {r['batch']} | {ms} | {r['status']} |")
     (out_dir / "full_steps.json").write_text(json.dumps(timed, indent=1))
-    failed = [name for name, _, status in rows if status != "ok"] + [
+    failed = [name for name, _, status in rows if not status.startswith("ok")] + [
         f"{r['chapter']}/{r['run']}" for r in timed if r["status"].startswith("FAIL")]
     print(f"\n{'all passed' if not failed else 'FAILED: ' + ', '.join(failed)}")
     return 1 if failed else 0
@@ -370,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {seconds:.1f} | {status} |")
     print(f"| **total** | {total:.1f} | |")
     print(f"\nExecuted notebooks and HTML: {out_dir}/")
-    return 1 if any(status != "ok" for _, _, status in rows) else 0
+    return 1 if any(not status.startswith("ok") for _, _, status in rows) else 0
 
 
 if __name__ == "__main__":
