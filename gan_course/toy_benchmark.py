@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -30,7 +29,7 @@ class ToyResult:
     dataset: str
     seed: int
     steps: int                          # generator steps (the shared budget)
-    seconds: float                      # wall time of training
+    seconds: float                      # training time (`run.seconds`: a stored run's is the recorded one)
     coverage: metrics.ModeCoverage      # on n_eval fresh samples after training
     run: Run                            # the run itself: G, D (the critic), history
     n_eval: int = 2500                  # generated points behind `coverage`
@@ -59,13 +58,15 @@ def coverage_callbacks(dataset: data.Dataset, every: int, n: int = 1000, seed: i
 def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
                         datasets: Iterable[str] = ("ring8", "grid25"), seeds: Iterable[int] = (0,), *,
                         steps: dict[str, int] | None = None, n_eval: int = 2500, track_every: int = 0,
-                        device="cpu", verbose: bool = True) -> list[ToyResult]:
+                        device="cpu", verbose: bool = True, pretrained=None) -> list[ToyResult]:
     """Train every recipe in `methods` on every mixture for every seed; return the scored runs.
 
     All recipes must share one step budget (`TrainConfig.steps`, or `steps[mixture]` to give each
     mixture its own): the comparison is per generator step, although the WGANs' critics take n_critic
     steps for each. `track_every` > 0 also logs mode coverage during training
     (history.metrics["modes"], ["modes_any"], ["high_quality"]).
+    `pretrained=shelf` (a `stored_runs.Shelf`) goes to every `train_gan` call: a stored run of exactly that
+    training is loaded instead (its history holds the coverage curves; `seconds` is its recorded training time).
     """
     if not methods:
         raise ValueError("methods is empty: give at least one name -> TrainConfig")
@@ -96,11 +97,10 @@ def compare_on_mixtures(methods: dict[str, TrainConfig], model: MLPConfig,
                 runtime.seed_everything(seed)  # same seed, same initial G and D for every method
                 G, D = models.build("mlp", **dataclasses.asdict(model))
                 callbacks = coverage_callbacks(ds, track_every) if track_every else []
-                start = time.perf_counter()
                 budget = cfg.steps if steps is None else steps[ds_name]
                 run = training.train_gan(G, D, ds.x, dataclasses.replace(cfg, seed=seed, steps=budget), device=device,
-                                         callbacks=callbacks, progress=False)
-                seconds = time.perf_counter() - start
+                                         callbacks=callbacks, progress=False, pretrained=pretrained)
+                seconds = run.seconds  # the training time (a stored run's: recorded), the same whether trained or loaded
                 fake = training.sample(run.generator, n_eval, seed=seed + 1).cpu()
                 cov = metrics.mode_coverage(fake, ds.centers, ds.std)
                 results.append(ToyResult(method, ds_name, seed, budget, seconds, cov, run, n_eval))

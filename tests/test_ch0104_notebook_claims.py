@@ -143,3 +143,30 @@ def test_notebook_03_w1_estimate_assert_matches_the_analysis():
     # accepted 2.0.
     cell = next(c for c in _cells("03_wasserstein_gan.ipynb") if "w1_estimate = " in c)
     assert "3.0 < w1_estimate < 3.9" in cell and "abs(w1_estimate - 3) < 1" not in cell
+
+
+def test_chapters_01_02_trimmed_snapshots_leave_training_unchanged():
+    # Issue 23: chapter 02's runs and chapter 01's Fashion run keep 8 snapshot images, not 64 (no cell looks at them,
+    # and a stored run carries them). The presets' comments say this changes nothing else: snapshots use their own
+    # noise. Same steps with 64 and with 8 snapshot images give the same weights and losses.
+    import dataclasses
+
+    from gan_course import training
+    from gan_course.models.conditional import ConditionalDiscriminator, ConditionalGenerator
+
+    P = presets.get_preset("02_conditional_gan", "tiny")
+    assert P.digits_train.n_snapshot == 8
+    assert presets.get_preset("01_vanilla_gan", "small").fashion_train.n_snapshot == 8
+    x, y = torch.rand(256, *P.digits_model.sample_shape) * 2 - 1, torch.arange(256) % 10
+    runs = []
+    for n_snapshot in (64, 8):
+        torch.manual_seed(0)
+        G, D = ConditionalGenerator(P.digits_model), ConditionalDiscriminator(P.digits_model)
+        cfg = dataclasses.replace(P.digits_train, steps=16, n_snapshot=n_snapshot)
+        runs.append(training.train_gan(G, D, x, cfg, y=y, progress=False))
+    big, small = runs
+    assert [s.shape[0] for _, s in big.history.snapshots][0] == 64 and small.history.snapshots[0][1].shape[0] == 8
+    assert big.history.logs == small.history.logs
+    for a, b in zip(big.G.state_dict().values(), small.G.state_dict().values()):
+        assert torch.equal(a, b)
+    assert torch.equal(big.history.snapshots[-1][1][:8], small.history.snapshots[-1][1])  # the same first 8 images

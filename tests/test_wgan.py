@@ -197,6 +197,32 @@ def test_compare_on_mixtures_runs_every_combination_and_tabulates():
     assert summary[("WGAN-GP", "ring8")]["modes_any"] == pytest.approx(np.mean(any_rule))
 
 
+def test_compare_on_mixtures_loads_stored_runs_with_the_same_scores_curves_and_seconds(tmp_path, capsys):
+    """Chapter 03's twelve toy runs go through a shelf (issue 23): recorded once, loaded after, every number
+    the notebook prints from them is the recorded run's (coverage, curves, critic, training seconds)."""
+    from gan_course import stored_runs
+
+    def compare(mode):
+        shelf = stored_runs.open_shelf("03_wasserstein_gan", "tiny", 0, mode, folder=tmp_path)
+        return shelf, toy_benchmark.compare_on_mixtures(quick_methods(), SMALL, seeds=(0,), n_eval=200, track_every=2,
+                                                        verbose=False, pretrained=shelf)
+
+    _, recorded = compare("record")
+    shelf, loaded = compare("auto")
+    out = capsys.readouterr().out
+    assert len(shelf.loaded) == len(recorded) == 3 * 2 and out.count("loaded stored run") == len(recorded)
+    assert "training here" not in out
+    for a, b in zip(recorded, loaded):
+        assert (a.method, a.dataset, a.coverage) == (b.method, b.dataset, b.coverage)
+        assert b.seconds == b.run.seconds == a.seconds > 0  # the recorded training time, not the load's
+        assert a.run.history.metrics == b.run.history.metrics and a.run.history.logs == b.run.history.logs
+        for k in ("G", "D"):  # the critic plots need D: it is stored
+            for x, y in zip(a.run.modules[k].state_dict().values(), b.run.modules[k].state_dict().values()):
+                assert torch.equal(x, y)
+    _, trained = compare(False)
+    assert all(r.run.stored is None for r in trained) and all(r.run.stored is not None for r in loaded)
+
+
 def test_chance_row_is_a_uniform_cloud_over_the_square_beyond_the_modes():
     results = toy_benchmark.compare_on_mixtures(quick_methods(1), SMALL, seeds=(0, 1), n_eval=2500, verbose=False)
     chance = toy_benchmark.chance_results(results)
