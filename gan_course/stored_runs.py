@@ -434,7 +434,7 @@ class Shelf:
         folder = self.folder / self.chapter
         file = f"{self.preset}-seed{self.seed}-{index:02d}.pt"
         path = store(run, folder / file, self.keep)
-        names = [k for k in ("G", "D", "model") if k in run.modules]
+        names = [k for k in ("G", "D", "model") if k in run.modules and (self.keep is None or k in self.keep)]
         entry = StoredRun(
             chapter=self.chapter, preset=self.preset, seed=self.seed, index=index,
             name=" vs ".join(f"{type(run.modules[k]).__module__.split('.')[-1]}.{type(run.modules[k]).__name__}"
