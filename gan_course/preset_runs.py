@@ -211,9 +211,14 @@ def _ch10(ch, pr, P):
                        vqvae.vqvae_loss, P.train, lambda n: (_images(n, shape), None))
             for name, change in quantizers.items()]
     grid = P.prior.grid_size
-    arms.append(_model_arm(ch, pr, "pixelcnn prior", lambda: pixelcnn.PixelCNN(P.prior), pixelcnn.prior_loss,
-                           P.prior_train, lambda n: (torch.randint(P.prior.codebook_size, (n, grid, grid),  # cpu: data
-                                                                   generator=torch.Generator().manual_seed(2)), None)))
+
+    def codes(n):
+        return torch.randint(P.prior.codebook_size, (n, grid, grid), generator=torch.Generator().manual_seed(2)), None  # cpu: data
+    priors = {"pixelcnn prior": P.prior_train}
+    if P.play_prior_train is not None:  # the prior the course ships (`make checkpoints`): the `play` budget
+        priors["pixelcnn prior (play)"] = P.play_prior_train
+    arms += [_model_arm(ch, pr, name, lambda: pixelcnn.PixelCNN(P.prior), pixelcnn.prior_loss, cfg, codes)
+             for name, cfg in priors.items()]
     arms.append(_gan_arm(ch, pr, "dcgan", "dcgan", P.dcgan, P.dcgan_train, _image_shape(P.dcgan)))
 
     def content(c, device):

@@ -35,7 +35,8 @@ def _srgan(crop, n_crops, test_side, channels, blocks, ndf, d_blocks, fc_size, p
         # the paper: Adam, lr 1e-4, beta1 = 0.9 for SRGAN; adversarial weight 1e-3. The paper then drops lr to 1e-5 for
         # the second half (10^5 + 10^5 steps, section 3.2); these short runs keep 1e-4 constant (stated in notebook 09)
         train=TrainConfig(steps=steps, batch_size=batch_size, loss="nonsaturating", lr_g=1e-4, lr_d=1e-4,
-                          betas=(0.9, 0.999), paired=True, adv_weight=1e-3, n_snapshot=8),
+                          betas=(0.9, 0.999), paired=True, adv_weight=1e-3, snapshot_every=steps, n_snapshot=1),
+        # (snapshots: notebook 09 shows none, so one crop at the first and last step keeps a stored run small)
         # content_weight: the content term's size grows with the square of the features' scale. The random backbone's
         # features are small, so at weight 1 the 1e-3 x adversarial term can match the content term and drive G (one
         # run on small lost PSNR and feature distance that way); at 30 the content term leads, as in the paper.
