@@ -256,6 +256,10 @@ def store(run, path: Path, keep: tuple[str, ...] | None = None) -> Path:
     names = [k for k in run.modules if keep is None or k in keep]
     history = run.history.state_dict()
     history["snapshots"] = [[s, _compact(x.cpu())] for s, x in history["snapshots"]]
+    # per-step logs as tensors: a list of Python floats pickles at ~9 bytes a number, float32 at 4
+    history["steps"] = torch.tensor(history["steps"], dtype=torch.int32)
+    history["seconds"] = torch.tensor(history["seconds"], dtype=torch.float64)
+    history["logs"] = {k: torch.tensor(v, dtype=torch.float32) for k, v in history["logs"].items()}
     return checkpoints.save(path, {
         "modules": {k: {n: _compact(t.cpu()) for n, t in run.modules[k].state_dict().items()} for k in names},
         "module_configs": {k: checkpoints.model_config(run.modules[k]) for k in names},
@@ -281,6 +285,9 @@ def load_into(run, path: Path, entry: StoredRun | None = None):
         _restore_attributes(module, state["attributes"][k])
     history = state["history"]
     history["snapshots"] = [[s, x.float()] for s, x in history["snapshots"]]
+    as_list = lambda v: v.tolist() if isinstance(v, torch.Tensor) else v  # noqa: E731 (runs stored as lists too)
+    history["steps"], history["seconds"] = as_list(history["steps"]), as_list(history["seconds"])
+    history["logs"] = {k: as_list(v) for k, v in history["logs"].items()}
     run.history = History.from_state_dict(history)
     run.step, run.seconds, run.state = state["step"], state["seconds"], dict(state["state"])
     run.batches.load_state_dict(state["batches"])

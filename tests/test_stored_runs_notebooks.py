@@ -39,10 +39,11 @@ def printed(nb) -> list[tuple[int, str]]:
     """(cell, line) for every line a code cell printed, without the shelf's lines."""
     rows = []
     for i, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            text = output.get("text", "") if output.get("output_type") == "stream" else \
-                output.get("data", {}).get("text/plain", "")
-            rows += [(i, line) for line in str(text).splitlines() if line.strip() and not SHELF_LINE.match(line)]
+        # a cell's streams joined first: the kernel may split one print over two outputs
+        text = "".join(str(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        text += "\n".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
+                          if o.get("output_type") != "stream")
+        rows += [(i, line) for line in text.splitlines() if line.strip() and not SHELF_LINE.match(line)]
     return rows
 
 
