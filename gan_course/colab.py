@@ -1,6 +1,8 @@
 """Open in Colab: each chapter's badge and its install cell, written into the notebooks by one script.
 
     python -m gan_course.colab notebooks/*.ipynb          (what `make colab` runs; safe to run again)
+    python -m gan_course.colab --branch student notebooks/*.ipynb   (badges that open another branch, e.g. the
+                                                          student edition a teacher publishes: TEACHERS.md)
 
 Every chapter notebook gets, by `add_colab_cells`:
 - in its first (markdown) cell, under the title, an "Open in Colab" badge that opens *this* notebook from
@@ -40,12 +42,14 @@ def colab_url(notebook: str, repository: str = REPOSITORY, branch: str = BRANCH)
     if not re.fullmatch(r"[\w.-]+\.ipynb", name):
         raise ValueError(f"notebook={notebook!r}: expected a notebook file name such as '01_vanilla_gan.ipynb'")
     _check_repository(repository)
+    if not isinstance(branch, str) or not re.fullmatch(r"(?!.*\.\.)[\w.-]+(/[\w.-]+)*", branch):
+        raise ValueError(f"branch={branch!r}: expected a git branch name such as 'main' or 'student'")
     return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{name}"
 
 
-def badge_markdown(notebook: str, repository: str = REPOSITORY) -> str:
+def badge_markdown(notebook: str, repository: str = REPOSITORY, branch: str = BRANCH) -> str:
     """The badge, as markdown: the Colab logo linking to `colab_url(notebook)`."""
-    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook, repository)})"
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook, repository, branch)})"
 
 
 def install_url(repository: str = REPOSITORY) -> str:
@@ -76,7 +80,7 @@ def is_install_cell(cell) -> bool:
     return cell.cell_type == "code" and (cell.get("id") == INSTALL_CELL_ID or cell.source.startswith(_INSTALL_MARK))
 
 
-def with_colab_cells(nb, notebook: str, repository: str = REPOSITORY):
+def with_colab_cells(nb, notebook: str, repository: str = REPOSITORY, branch: str = BRANCH):
     """A copy of the notebook (nbformat node) with the badge and the install cell in place."""
     import copy
 
@@ -90,7 +94,8 @@ def with_colab_cells(nb, notebook: str, repository: str = REPOSITORY):
     text = _BADGE.sub("", first.source)
     lines = text.split("\n")
     at = 1 if lines and lines[0].startswith("# ") else 0  # under the title: `course.notebook_title` reads it
-    badge = ["", badge_markdown(notebook, repository)] if at else [badge_markdown(notebook, repository)]
+    badge = [badge_markdown(notebook, repository, branch)]
+    badge = [""] + badge if at else badge
     if at < len(lines) and lines[at].strip():
         badge.append("")  # a blank line, so the text below stays its own paragraph
     lines[at:at] = badge
@@ -105,13 +110,13 @@ def with_colab_cells(nb, notebook: str, repository: str = REPOSITORY):
     return nb
 
 
-def add_colab_cells(path: str | Path, repository: str = REPOSITORY) -> bool:
+def add_colab_cells(path: str | Path, repository: str = REPOSITORY, branch: str = BRANCH) -> bool:
     """Put the badge and the install cell into the notebook at `path`; True if the file changed."""
     import nbformat
 
     path = Path(path)
     old = path.read_text(encoding="utf-8")
-    nb = with_colab_cells(nbformat.reads(old, as_version=4), path.name, repository)
+    nb = with_colab_cells(nbformat.reads(old, as_version=4), path.name, repository, branch)
     nbformat.validate(nb)
     new = nbformat.writes(nb) + "\n"
     if new == old:
@@ -121,11 +126,16 @@ def add_colab_cells(path: str | Path, repository: str = REPOSITORY) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print("usage: python -m gan_course.colab NOTEBOOK.ipynb ...", file=sys.stderr)
-        return 2
-    for p in argv:
-        print(f"{'updated  ' if add_colab_cells(p) else 'unchanged'} {p}")
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m gan_course.colab", description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--repository", default=REPOSITORY, help=f"GitHub owner/name (default {REPOSITORY})")
+    parser.add_argument("--branch", default=BRANCH, help=f"the branch the badges open (default {BRANCH})")
+    args = parser.parse_args(argv)
+    for p in args.notebooks:
+        changed = add_colab_cells(p, args.repository, args.branch)
+        print(f"{'updated  ' if changed else 'unchanged'} {p}")
     return 0
 
 

@@ -148,3 +148,21 @@ def test_nbval_skips_the_install_cell(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert out.returncode == 0, out.stdout[-2000:]
     assert "1 passed, 1 skipped" in out.stdout
+
+
+def test_the_command_line_points_the_badges_at_another_branch(tmp_path, capsys):
+    """A teacher publishes the student edition on a branch; its badges must open that branch, not main."""
+    path = tmp_path / "99_test.ipynb"
+    nbformat.write(chapter(), path)
+    assert colab.main([str(path)]) == 0
+    assert colab.main(["--branch", "student", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"updated   {path}", f"updated   {path}"]
+    first = nbformat.read(path, as_version=4).cells[0].source
+    assert colab.badge_markdown(path.name, branch="student") in first and "/blob/main/" not in first
+    assert colab.main(["--branch", "student", str(path)]) == 0 and "unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("branch", ["", "a b", "../x", None])
+def test_a_bad_branch_is_refused(branch):
+    with pytest.raises(ValueError, match=r"branch=.*expected a git branch name"):
+        colab.colab_url("01_vanilla_gan.ipynb", branch=branch)

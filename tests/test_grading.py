@@ -157,7 +157,11 @@ def test_nbgrader_generates_validates_and_grades_a_chapter(tmp_path):
         assert gb.find_assignment(CHAPTER).max_score == len(names)
     assert scores == {"alice": len(names), "bob": 1}
 
-    # 4. feedback for the students
+    # 4. feedback for the students, and the grades as a table
     nbgrader(course, "generate_feedback", CHAPTER)
     feedback = (course / "feedback" / "bob" / CHAPTER / f"{CHAPTER}.html").read_text()
     assert "not attempted" in feedback and f"Score: 1.0 / {len(names):.1f}" in feedback
+    nbgrader(course, "export")
+    import csv
+    rows = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open())}
+    assert {s: float(r["raw_score"]) for s, r in rows.items()} == {"alice": len(names), "bob": 1.0}
