@@ -6,7 +6,9 @@
 
 Every chapter notebook gets, by `add_colab_cells`:
 - in its first (markdown) cell, under the title, an "Open in Colab" badge that opens *this* notebook from
-  the repository `REPOSITORY` on GitHub;
+  the repository `REPOSITORY` on GitHub. The badge's picture is a small SVG attached to the cell (a cell
+  attachment, not a web address): a page opened offline, or in CI, would log a console error for an image
+  it cannot fetch, and the browser tests and the website's offline test fail on console errors;
 - as its first code cell, before the `parameters` cell, a cell that installs the course's package from the
   same repository when it runs inside Colab (`"google.colab" in sys.modules`) and does nothing anywhere
   else. It pins nothing: Colab ships its own torch, and the package declares ranges (pyproject.toml).
@@ -28,7 +30,16 @@ from pathlib import Path
 REPOSITORY = "gan-course/gan-course"
 BRANCH = "main"
 
-BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# The badge, drawn here (Colab's own is a web address): 104 x 20 px, "Open in | Colab" on Colab's orange.
+BADGE_ATTACHMENT = "colab-badge.svg"
+BADGE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="104" height="20" role="img" aria-label="Open in Colab">'
+             '<rect width="104" height="20" rx="3" fill="#555"/>'
+             '<path d="M56 0h45a3 3 0 0 1 3 3v14a3 3 0 0 1-3 3H56z" fill="#f9ab00"/>'
+             '<g font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+             '<text x="7" y="14" fill="#fff">Open in</text>'
+             '<text x="62" y="14" fill="#222">Colab</text>'
+             '</g>'
+             '</svg>')
 INSTALL_CELL_ID = "colab-install"  # the install cell's nbformat id (stable, so re-running changes nothing)
 INSTALL_TAGS = ["nbval-skip", "skip-execution"]
 _BADGE = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\(https://colab\.research\.google\.com/github/[^)]*\)\n*",
@@ -49,7 +60,14 @@ def colab_url(notebook: str, repository: str = REPOSITORY, branch: str = BRANCH)
 
 def badge_markdown(notebook: str, repository: str = REPOSITORY, branch: str = BRANCH) -> str:
     """The badge, as markdown: the Colab logo linking to `colab_url(notebook)`."""
-    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook, repository, branch)})"
+    return f"[![Open In Colab](attachment:{BADGE_ATTACHMENT})]({colab_url(notebook, repository, branch)})"
+
+
+def badge_attachment() -> dict:
+    """The badge's picture as a cell attachment: {name: {mime type: base64 data}}."""
+    import base64
+
+    return {BADGE_ATTACHMENT: {"image/svg+xml": base64.b64encode(BADGE_SVG.encode()).decode()}}
 
 
 def install_url(repository: str = REPOSITORY) -> str:
@@ -100,6 +118,7 @@ def with_colab_cells(nb, notebook: str, repository: str = REPOSITORY, branch: st
         badge.append("")  # a blank line, so the text below stays its own paragraph
     lines[at:at] = badge
     first.source = "\n".join(lines)
+    first["attachments"] = {**first.get("attachments", {}), **badge_attachment()}
 
     cells = [c for c in nb.cells if not is_install_cell(c)]
     code_at = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))

@@ -27,7 +27,18 @@ def test_the_colab_url_opens_the_notebook_of_the_repository():
     assert colab.colab_url("04_dcgan.ipynb", "someone/fork") == \
         "https://colab.research.google.com/github/someone/fork/blob/main/notebooks/04_dcgan.ipynb"
     assert colab.colab_url("notebooks/04_dcgan.ipynb").endswith(f"/{colab.REPOSITORY}/blob/main/notebooks/04_dcgan.ipynb")
-    assert colab.badge_markdown("04_dcgan.ipynb").startswith(f"[![Open In Colab]({colab.BADGE_IMAGE})](https://")
+    assert colab.badge_markdown("04_dcgan.ipynb").startswith("[![Open In Colab](attachment:colab-badge.svg)](https://")
+
+
+def test_the_badge_picture_is_an_svg_carried_by_the_notebook():
+    import base64
+    import xml.etree.ElementTree as ET
+
+    (name, bundle), = colab.badge_attachment().items()
+    svg = ET.fromstring(base64.b64decode(bundle["image/svg+xml"]))
+    assert name == colab.BADGE_ATTACHMENT and svg.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "".join(svg.itertext()) == "Open inColab" and (svg.get("width"), svg.get("height")) == ("104", "20")
+    assert "http" not in ET.tostring(svg, encoding="unicode").replace("http://www.w3.org/2000/svg", "")
 
 
 @pytest.mark.parametrize("repository", ["gan-course", "a/b/c", "", "https://github.com/a/b", None])
@@ -50,6 +61,7 @@ def test_the_cells_go_under_the_title_and_before_the_parameters_cell(tmp_path):
     nbformat.validate(nb)
     assert nb.cells[0].source == ("# Chapter 99 — A test\n\n" + colab.badge_markdown("99_test.ipynb")
                                   + "\n\nSome text.")
+    assert nb.cells[0].attachments == colab.badge_attachment()
     install = nb.cells[1]
     assert install.source == colab.install_source() and install.metadata["tags"] == ["nbval-skip", "skip-execution"]
     assert install.id == colab.INSTALL_CELL_ID and install.outputs == [] and install.execution_count is None
