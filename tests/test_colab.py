@@ -178,3 +178,38 @@ def test_the_command_line_points_the_badges_at_another_branch(tmp_path, capsys):
 def test_a_bad_branch_is_refused(branch):
     with pytest.raises(ValueError, match=r"branch=.*expected a git branch name"):
         colab.colab_url("01_vanilla_gan.ipynb", branch=branch)
+# --- the committed notebooks -----------------------------------------------------------------------------
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_has_its_own_badge_and_the_install_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    links = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+             if "colab.research.google.com/github" in line]
+    assert links == [colab.badge_markdown(path.name)], "one badge, in the first cell, opening this notebook"
+    assert colab.badge_markdown(path.name) in nb.cells[0].source
+    assert nb.cells[0].attachments[colab.BADGE_ATTACHMENT] == colab.badge_attachment()[colab.BADGE_ATTACHMENT]
+    assert f"/blob/main/notebooks/{path.name})" in links[0] and f"/github/{colab.REPOSITORY}/" in links[0]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert colab.is_install_cell(code[0]) and code[0].source == colab.install_source()
+    assert code[0].metadata["tags"] == colab.INSTALL_TAGS
+    assert "parameters" in code[1].metadata.get("tags", [])
+    assert sum(colab.is_install_cell(c) for c in code) == 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_committed_notebooks_are_what_the_script_writes(path, tmp_path):
+    """`make colab` would change nothing: badge and cell are current with REPOSITORY (a fork re-runs it)."""
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes())
+    assert colab.add_colab_cells(copy) is False, f"run `make colab` (python -m gan_course.colab) on {path.name}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_markdown_picture_is_fetched_from_the_web(path):
+    """Opened offline (CI, the website from disk), a page logs a console error for every picture it cannot
+    fetch, and the browser tests fail on console errors: pictures in markdown are attachments or local files."""
+    import re
+
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    remote = re.findall(r"!\[[^\]]*\]\((https?:[^)]*)\)|<img[^>]*src=[\"'](https?:[^\"']*)", text)
+    assert remote == []
