@@ -4,6 +4,8 @@
 #   make browser                  only the widgets in a real JupyterLab in headless Chromium (tests/browser)
 #   make course PRESET=small      execute every chapter into build/<preset>/ (ipynb + html) with a timing table
 #   make student                  write the student edition (solutions stubbed) into build/student/
+#   make nbgrader                 write an nbgrader course folder (build/nbgrader/, one assignment per chapter)
+#   make colab                    (re)write every notebook's "Open in Colab" badge and install cell
 #   make weights                  retrain the small classifiers whose features the metrics use
 #   make seeds SEEDS="0 1 2"      every chapter on tiny with each seed (JOBS at a time): a pass/fail table
 #   make gpu-check STEPS=30       on a CUDA machine: every tiny chapter on the GPU + every full preset's runs, time/step
@@ -22,10 +24,10 @@ STEPS  ?= 30
 CHAPTERS ?=
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup lab test unit notebooks browser course student weights seeds gpu-check checkpoints clean
+.PHONY: help setup lab test unit notebooks browser course student nbgrader colab weights seeds gpu-check checkpoints clean
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,13p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]'
@@ -57,6 +59,14 @@ course: $(STAMP)
 
 student: $(STAMP)
 	$(PY) -m gan_course.exercises.student notebooks build/student
+
+# The answer key for nbgrader: source/<chapter>/ with nbgrader's cell metadata (TEACHERS.md: grading).
+nbgrader: $(STAMP)
+	$(PY) -m gan_course.exercises.grading notebooks build/nbgrader
+
+# The repository the badges open is gan_course/colab.py's REPOSITORY: a fork changes it and runs this.
+colab: $(STAMP)
+	$(PY) -m gan_course.colab notebooks/[0-9][0-9]_*.ipynb
 
 weights: $(STAMP)
 	$(PY) -m gan_course.classifier digits

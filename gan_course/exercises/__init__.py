@@ -4,7 +4,9 @@
 random inputs and compares the results:
 - all agree: prints a tick and returns True;
 - your function still raises NotImplementedError (the student edition's stub): says so and returns
-  False, so "Run all" on a fresh student notebook goes on to the next cells;
+  False, so "Run all" on a fresh student notebook goes on to the next cells. Under nbgrader's
+  `validate` and `autograde` (they set $NBGRADER_EXECUTION) it raises `ExerciseFailed` instead, so an
+  unattempted exercise fails its grade cell (see gan_course/exercises/grading.py);
 - your function raises anything else (a shape error, say): raises `ExerciseFailed` with the error,
   the line of your code it came from, the test's inputs and the hint;
 - a result differs: raises `ExerciseFailed` saying on which input, what was expected, what came
@@ -88,6 +90,9 @@ def check(name: str, fn: Callable[..., Any], *, seed: int = 0, quiet: bool = Fal
         try:
             got = fn(*fn_args)
         except NotImplementedError:
+            if os.environ.get("NBGRADER_EXECUTION"):  # nbgrader's validate/autograde: an unattempted one scores 0
+                raise ExerciseFailed(f"{ex.title}: not attempted (the function still raises NotImplementedError)") \
+                    from None
             if not quiet:
                 print(f"⏳ {ex.title}: not attempted yet. Replace the `raise NotImplementedError` with your code.")
             return False
