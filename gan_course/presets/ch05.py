@@ -35,6 +35,9 @@ class ProGANPreset:
     play_train: TrainConfig | None = None  # small only: the shipped main run (`play` budget): `train` with more steps
 
     def __post_init__(self):
+        if self.growth.total_steps % self.fid_every:
+            raise ValueError(f"fid_every={self.fid_every} must divide the growth schedule's {self.growth.total_steps} "
+                             f"steps: the race against DCGAN needs ProGAN's FID at the step it is fully grown")
         if self.play_train is None:
             return
         if not isinstance(self.play_train, TrainConfig):
