@@ -63,7 +63,7 @@ def _progan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, phase_steps, bat
         lr_g=1e-3, lr_d=1e-3, betas=(0.0, 0.99),                      # the paper's Adam
         ema_decay=ema_decay,            # the paper's 0.999 averages over ~1000 steps: longer than our phases;
                                         # tiny's 0.85 over 40 steps leaves 0.85^40 = 0.2 % of the initial G
-        snapshot_every=phase_steps, n_snapshot=16)                    # a snapshot at the end of every phase
+        snapshot_every=phase_steps, n_snapshot=9)   # a 3x3 snapshot at the end of every phase (stored with a run)
     dcgan = ch04.PRESETS[dcgan_preset]
     return ProGANPreset(
         dataset=dataset, fit=fit, limit=limit, model=model, growth=growth, train=train, fid_every=fid_every,

@@ -64,7 +64,8 @@ class BigGANPreset:
 def _biggan(dataset, img_size, z_dim, shared_dim, g_width, d_width, attention, steps, batch_size, ema_decay,
             ablation_steps, fid_every, n_fid, n_per_class, standing, limit=None, ema_start=0, play_steps=None):
     train = TrainConfig(steps=steps, batch_size=batch_size, loss="hinge", n_critic=2, lr_g=2e-4, lr_d=2e-4,
-                        betas=(0.0, 0.999), ortho_beta=1e-4, ema_decay=ema_decay, ema_start=ema_start)
+                        betas=(0.0, 0.999), ortho_beta=1e-4, ema_decay=ema_decay, ema_start=ema_start,
+                        n_snapshot=10)  # one sample per class: the notebook shows none, and a stored run keeps them
     return BigGANPreset(
         dataset=dataset, fit="resize" if dataset == "digits" else "pad", limit=limit,
         model=BigGANConfig(img_size=img_size, img_channels=1, num_classes=10, z_dim=z_dim, shared_dim=shared_dim,
