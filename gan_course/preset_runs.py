@@ -148,8 +148,15 @@ def _progan_arms(ch, pr, model, growth, train, prefix="progan"):
 
 
 def _ch05(ch, pr, P):
-    return _progan_arms(ch, pr, P.model, P.growth, P.train) + [
+    arms = _progan_arms(ch, pr, P.model, P.growth, P.train) + [
         _gan_arm(ch, pr, "dcgan (race)", "dcgan", P.dcgan, P.dcgan_train, _image_shape(P.dcgan))]
+    if P.play_train is not None:  # the shipped main run: the same growth schedule, then on at the final resolution
+        from .models import progan
+        arms.append(_gan_arm(ch, pr, "progan (growth schedule from 4x4) (play)", "progan", P.model, P.play_train,
+                             _image_shape(P.model),
+                             extra=lambda c, device: {"before_step": [progan.growth_callback(P.growth)]},
+                             key=_key("growth", P.model, P.growth, P.play_train)))
+    return arms
 
 
 def _ch06(ch, pr, P):
@@ -158,6 +165,9 @@ def _ch06(ch, pr, P):
         m = dataclasses.replace(P.model, d_spectral=d_spectral)
         arms.append(_gan_arm(ch, pr, f"biggan (d_spectral={d_spectral})", "biggan", m, P.train, _image_shape(m),
                              num_classes=m.num_classes))
+    if P.play_train is not None:  # the shipped main run (SN in D)
+        arms.append(_gan_arm(ch, pr, "biggan (d_spectral=True) (play)", "biggan", P.model, P.play_train,
+                             _image_shape(P.model), num_classes=P.model.num_classes))
     return arms
 
 

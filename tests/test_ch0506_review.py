@@ -5,14 +5,13 @@ form (the old forms are named in each test's docstring)."""
 import contextlib
 import io
 import re
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 import torch
 
-from gan_course import layers, presets, training
+from gan_course import layers, presets
 from gan_course.models import progan
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -53,28 +52,6 @@ def test_progan_equalized_lr_cell_states_exact_facts_that_hold_at_every_seed(see
         exec(source, scope)   # its asserts are the test
     rows = scope["rows"]
     assert abs(rows[False][1] / rows[False][0] / (rows[True][1] / rows[True][0]) - 8) < 1e-2
-
-
-def test_progan_clock_counts_training_time_without_the_evaluations():
-    """The race gave DCGAN ProGAN's wall time with both FIDs included, and the ablation compared that time
-    with arms that had no evaluations. The notebook's EvalClock takes the evaluations out."""
-    source = cell_with("05_progan.ipynb", "class EvalClock")
-    scope = {"time": time}
-    exec(source[source.index("class EvalClock"):source.index("runtime.seed_everything(seed)")], scope)
-    clock = scope["EvalClock"]()
-    P = presets.get_preset("05_progan", "tiny")
-    torch.manual_seed(0)
-    from gan_course import models
-    G, D = models.build("progan", **vars(P.model))
-    cfg = P.train.__class__(**{**vars(P.train), "steps": 4})
-    slow = clock.wrap(lambda run: time.sleep(0.25) or 0.0)
-    run = training.train_gan(G, D, torch.rand(32, 1, 16, 16) * 2 - 1, cfg, progress=False,
-                             before_step=[progan.growth_callback(P.growth)],
-                             callbacks=[training.metric_callback(1, "slow", slow)])
-    spent_before_last = sum(s for at, s in clock.spent if at < run.step)
-    assert spent_before_last >= 0.75   # three evaluations of 0.25 s inside run.seconds
-    assert clock.training_seconds(run.step, run.seconds) == pytest.approx(run.seconds - spent_before_last)
-    assert 0 < clock.training_seconds(run.step, run.seconds) < run.seconds - 0.7
 
 
 @pytest.mark.parametrize("preset", ["tiny", "small", "full"])

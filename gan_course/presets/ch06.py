@@ -8,9 +8,15 @@ steps instead of ~100,000: the learning rates (the paper's 5e-5 for G is too slo
 than the whole run; 0.999 or less here). As in the authors' code (`ema_start`), G_ema is G itself
 until `ema_start` (tiny and full), so no FID scores an average still made mostly of the initial weights:
 full's G_ema at its first FID (step 1,000) is G, and 0.999^4000 = 2 % of it remains at step 5,000.
+
+`small` also has a `play` budget (`play_train`, issue 23): the main run that `make checkpoints` trains once and
+the course ships, `small`'s training config with more steps and nothing else changed (no step-based schedule
+moves: `ema_start` is 0 and `lr_decay_start` 1.0, so no decay). Its first `ablation_steps` steps are those of
+`small`'s main run, so the spectral-norm ablation compares the same arms on either budget.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..models.biggan import BigGANConfig
@@ -33,24 +39,40 @@ class BigGANPreset:
     standing_batches: int        # batches of noise for G_ema's standing BN statistics (biggan.standing_stats) ...
     standing_batch_size: int     # ... of this many samples each
     thresholds: tuple[float, ...] = THRESHOLDS
+    play_train: TrainConfig | None = None  # small only: the shipped main run (`play` budget): `train` with more steps
 
     def __post_init__(self):
         if not 0 < self.ablation_steps <= self.train.steps or self.ablation_steps % self.fid_every:
             raise ValueError(f"ablation_steps={self.ablation_steps} must be at most the main run's {self.train.steps} "
                              f"steps (its SN arm is the main run's first steps) and a multiple of fid_every="
                              f"{self.fid_every} (both arms need an FID at its last step)")
+        if self.play_train is None:
+            return
+        if not isinstance(self.play_train, TrainConfig):
+            raise TypeError(f"play_train must be a TrainConfig or None, got {type(self.play_train).__name__}")
+        if self.play_train.steps <= self.train.steps:
+            raise ValueError(f"play_train.steps must be more than train.steps={self.train.steps} (a longer budget), "
+                             f"got {self.play_train.steps}")
+        if dataclasses.replace(self.play_train, steps=self.train.steps) != self.train:
+            changed = [f"{f.name}={getattr(self.play_train, f.name)!r} (train: {getattr(self.train, f.name)!r})"
+                       for f in dataclasses.fields(TrainConfig)
+                       if f.name != "steps" and getattr(self.play_train, f.name) != getattr(self.train, f.name)]
+            raise ValueError(f"play_train must be the preset's train config with more steps only, but it has "
+                             f"{', '.join(changed)}")
 
 
 def _biggan(dataset, img_size, z_dim, shared_dim, g_width, d_width, attention, steps, batch_size, ema_decay,
-            ablation_steps, fid_every, n_fid, n_per_class, standing, limit=None, ema_start=0):
+            ablation_steps, fid_every, n_fid, n_per_class, standing, limit=None, ema_start=0, play_steps=None):
+    train = TrainConfig(steps=steps, batch_size=batch_size, loss="hinge", n_critic=2, lr_g=2e-4, lr_d=2e-4,
+                        betas=(0.0, 0.999), ortho_beta=1e-4, ema_decay=ema_decay, ema_start=ema_start,
+                        n_snapshot=10)  # one sample per class: the notebook shows none, and a stored run keeps them
     return BigGANPreset(
         dataset=dataset, fit="resize" if dataset == "digits" else "pad", limit=limit,
         model=BigGANConfig(img_size=img_size, img_channels=1, num_classes=10, z_dim=z_dim, shared_dim=shared_dim,
                            g_width=g_width, d_width=d_width, attention=attention),
-        train=TrainConfig(steps=steps, batch_size=batch_size, loss="hinge", n_critic=2, lr_g=2e-4, lr_d=2e-4,
-                          betas=(0.0, 0.999), ortho_beta=1e-4, ema_decay=ema_decay, ema_start=ema_start),
-        ablation_steps=ablation_steps, fid_every=fid_every, n_fid=n_fid, n_per_class=n_per_class,
-        standing_batches=standing[0], standing_batch_size=standing[1])
+        train=train, ablation_steps=ablation_steps, fid_every=fid_every, n_fid=n_fid, n_per_class=n_per_class,
+        standing_batches=standing[0], standing_batch_size=standing[1],
+        play_train=None if play_steps is None else dataclasses.replace(train, steps=play_steps))
 
 
 PRESETS = {
@@ -59,7 +81,10 @@ PRESETS = {
                     standing=(4, 32), ema_start=15),
     "small": _biggan("fashion-mnist", img_size=32, z_dim=64, shared_dim=64, g_width=32, d_width=16, attention=16,
                      steps=1200, batch_size=32, ema_decay=0.99, ablation_steps=300, fid_every=150, n_fid=1000,
-                     n_per_class=100, standing=(16, 64)),
+                     n_per_class=100, standing=(16, 64),
+                     # play: ~12 CPU-minutes on one thread: ~281 ms of CPU per G step (2 D steps) and an FID per
+                     # 150 steps ~1.5 s (measured with nice at load ~4)
+                     play_steps=2400),
     "full": _biggan("fashion-mnist", img_size=32, z_dim=128, shared_dim=128, g_width=128, d_width=128, attention=16,
                     steps=20000, batch_size=64, ema_decay=0.999, ablation_steps=5000, fid_every=1000, n_fid=5000,
                     n_per_class=1000, standing=(64, 128), ema_start=1000),
