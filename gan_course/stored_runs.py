@@ -22,11 +22,12 @@ are allowed ($GAN_COURSE_DOWNLOADS=1), into a cache ($GAN_COURSE_CACHE), and ver
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
 import os
-import pickle
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -74,6 +75,7 @@ class StoredRun:
     steps: int
     seconds: float             # wall-clock training time of the recorded run
     precision: str = "float16"
+    classifiers: str = ""      # sha256 of the shipped classifiers' weights (FIDs and feature losses use them)
     file: str = ""             # in the chapter's folder, or
     url: str = ""              # a download (`pooch`), verified by sha256
     rebuild: str = ""          # the command that makes this file again
@@ -115,6 +117,23 @@ def preset_fingerprint(chapter: str, preset: str) -> str:
     return _hash_json(checkpoints.plain(get_preset(chapter, preset)))
 
 
+def settings_fingerprint(settings: Any) -> str:
+    """A hash of the notebook's preset object P as it is now: a learner's edit (P.feature_weight = 0) changes it,
+    and the settings a training call reads from P (a content loss's weight, FID every k steps) are covered."""
+    return _hash_json(checkpoints.plain(settings))
+
+
+_CLASSIFIERS: list[str] = []
+
+
+def classifiers_fingerprint() -> str:
+    """The shipped classifiers' weights, whose features FIDs during training and feature losses use."""
+    if not _CLASSIFIERS:
+        files = sorted((Path(__file__).resolve().parent / "weights").glob("*.pt"))
+        _CLASSIFIERS.append(hashlib.sha256(b"".join(file_sha256(f).encode() for f in files)).hexdigest()[:16])
+    return _CLASSIFIERS[0]
+
+
 def run_fingerprint(run, x: torch.Tensor, y: torch.Tensor | None) -> dict[str, str]:
     """What decides a training run on the CPU: configs, initial weights, data, and the random state now."""
     parts = {"config": config_fingerprint(run.config, run.modules),
@@ -130,16 +149,36 @@ def root() -> Path:
     return Path(os.environ.get(ROOT_ENV, "").strip() or ROOT)
 
 
+_FIELDS = {f.name: f.type for f in dataclasses.fields(StoredRun)}
+
+
+def _entry(row: Any) -> StoredRun:
+    """A registry row as a StoredRun; keys a newer package added are ignored, wrong types are an error."""
+    if not isinstance(row, dict):
+        raise TypeError(f"a row is a {type(row).__name__}, not an object")
+    kinds = {"str": str, "int": int, "float": (int, float), "dict": dict}
+    known = {k: v for k, v in row.items() if k in _FIELDS}
+    for k, v in known.items():
+        if not isinstance(v, kinds[_FIELDS[k]]) or isinstance(v, bool):
+            raise TypeError(f"{k} is {v!r}, not a {_FIELDS[k]}")
+    entry = StoredRun(**known)
+    if bool(entry.file) == bool(entry.url):
+        raise TypeError(f"{entry.describe()} names {'both a file and a URL' if entry.file else 'neither a file nor a URL'}")
+    return entry
+
+
 def read_registry(chapter: str, folder: Path | None = None) -> list[StoredRun]:
     path = (folder or root()) / chapter / REGISTRY
     if not path.is_file():
         return []
     try:
         rows = json.loads(path.read_text())
-        return [StoredRun(**row) for row in rows]
+        if not isinstance(rows, list):
+            raise TypeError(f"it holds a {type(rows).__name__}, not a list of runs")
+        return [_entry(row) for row in rows]
     except (ValueError, TypeError) as err:
-        raise StoredRunError(f"{path} is not a readable registry ({err}); rebuild it with "
-                             f"`make checkpoints CHAPTERS={chapter[:2]}`") from err
+        raise StoredRunError(f"{path} is not a readable registry ({str(err).splitlines()[0]}); restore it (git "
+                             f"checkout) or rebuild it with `make checkpoints CHAPTERS={chapter[:2]}`") from err
 
 
 def write_registry(chapter: str, entries: list[StoredRun], folder: Path | None = None) -> Path:
@@ -269,29 +308,46 @@ def store(run, path: Path, keep: tuple[str, ...] | None = None) -> Path:
     }, run.config)
 
 
+def _refuse_forward(module: torch.nn.Module, name: str) -> None:
+    """A module the stored run ships without keeps its initial weights in the notebook's variable: using it
+    would silently compute with an untrained network, so calling it raises instead."""
+    def refuse(*_):
+        raise RuntimeError(f"this {type(module).__name__} ({name}) was not trained here: its run was loaded from the "
+                           f"course's stored runs, which ship without it (no later cell needs it); run the notebook "
+                           f"with pretrained=False to train it")
+    module.register_forward_pre_hook(refuse)
+
+
 def load_into(run, path: Path, entry: StoredRun | None = None):
     """Fill a freshly built run (what training would have started from) with a stored one; returns it."""
     from .training.loop import History
 
     state = checkpoints.load(path, map_location="cpu")
-    for k in list(run.modules):
-        if k not in state["modules"]:
-            run.modules.pop(k)  # not shipped (no later cell needs it): `run.D` then says so
-            run.dropped.add(k)
-            continue
-        module = run.modules[k]
-        checkpoints.load_state(module, state["modules"][k], what=f"stored run {path.name} ({k})",
-                               config=state["module_configs"].get(k))
-        _restore_attributes(module, state["attributes"][k])
-    history = state["history"]
+    saved = {k: (copy.deepcopy(m.state_dict()), _module_attributes(m)) for k, m in run.modules.items()}
+    try:  # all modules or none: a run half loaded would then train from a mixture
+        for k, module in run.modules.items():
+            if k in state["modules"]:
+                checkpoints.load_state(module, state["modules"][k], what=f"stored run {path.name} ({k})",
+                                       config=state["module_configs"].get(k))
+                _restore_attributes(module, state["attributes"][k])
+        history, step, seconds = state["history"], int(state["step"]), float(state["seconds"])
+        extra, batches, rng = dict(state["state"]), dict(state["batches"]), state["rng"]
+    except Exception:
+        for k, module in run.modules.items():
+            module.load_state_dict(saved[k][0])
+            _restore_attributes(module, saved[k][1])
+        raise
+    for k in [k for k in run.modules if k not in state["modules"]]:
+        _refuse_forward(run.modules.pop(k), k)  # not shipped (no later cell needs it): `run.D` then says so
+        run.dropped.add(k)
     history["snapshots"] = [[s, x.float()] for s, x in history["snapshots"]]
     as_list = lambda v: v.tolist() if isinstance(v, torch.Tensor) else v  # noqa: E731 (runs stored as lists too)
     history["steps"], history["seconds"] = as_list(history["steps"]), as_list(history["seconds"])
     history["logs"] = {k: as_list(v) for k, v in history["logs"].items()}
     run.history = History.from_state_dict(history)
-    run.step, run.seconds, run.state = state["step"], state["seconds"], dict(state["state"])
-    run.batches.load_state_dict(state["batches"])
-    torch.set_rng_state(state["rng"])
+    run.step, run.seconds, run.state = step, seconds, extra
+    run.batches.load_state_dict(batches)
+    torch.set_rng_state(rng)
     run.stored = entry
     return run
 
@@ -322,7 +378,8 @@ class Shelf:
     """A chapter's stored runs for one preset and seed, and the notebook's choice of what to do with them."""
 
     def __init__(self, chapter: str, preset: str, seed: int, mode: str | bool = "auto",
-                 folder: str | Path | None = None, keep: tuple[str, ...] | None = None, _parent: "Shelf | None" = None):
+                 folder: str | Path | None = None, settings: Any = None, keep: tuple[str, ...] | None = None,
+                 _parent: "Shelf | None" = None):
         from .presets import PRESETS, resolve_preset
 
         if mode not in MODES or isinstance(mode, int) and not isinstance(mode, bool):
@@ -334,24 +391,58 @@ class Shelf:
         self.keep = keep
         self._parent = _parent
         if _parent is None:
+            from .presets import get_preset
+            self.settings = settings if settings is not None else get_preset(chapter, self.preset)
             self.calls = 0
             self.loaded, self.trained = [], []
-            self.entries = [e for e in read_registry(chapter, self.folder) if e.preset == self.preset and e.seed == seed]
-            if mode == "record":
-                others = [e for e in read_registry(chapter, self.folder) if (e.preset, e.seed) != (self.preset, seed)]
-                write_registry(chapter, others, self.folder)  # this preset and seed are recorded afresh
-                for e in self.entries:
-                    (self.folder / chapter / e.file).unlink(missing_ok=True) if e.file else None
-                self.entries = []
+            self.problem = ""  # why the registry could not be read
+            self.entries = []
+            if mode is False:
+                return  # nothing is loaded: not even a damaged registry stands in the way
+            try:
+                entries = read_registry(chapter, self.folder)
+            except StoredRunError as err:
+                if mode == "record":
+                    raise
+                entries, self.problem = [], str(err)
+            if mode == "record":  # this preset and seed are recorded afresh (files are overwritten one by one)
+                write_registry(chapter, [e for e in entries if (e.preset, e.seed) != (self.preset, seed)], self.folder)
+            else:
+                self.entries = [e for e in entries if e.preset == self.preset and e.seed == seed]
+
+    namespace: dict | None = None  # the notebook's globals, where its current P lives (see open_shelf)
 
     def _main(self) -> "Shelf":
         return self._parent or self
+
+    def current_settings(self) -> Any:
+        """The notebook's preset object as it is now (its global P, when it is still a preset of the same kind)."""
+        main = self._main()
+        now = (main.namespace or {}).get("P")
+        return now if type(now) is type(main.settings) else main.settings
 
     def without(self, *modules: str) -> "Shelf":
         """This shelf, storing a run without the named modules (a discriminator no later cell uses); loading such
         a run gives a Run without them (`run.D` then says so)."""
         return Shelf(self.chapter, self.preset, self.seed, self.mode, self.folder,
                      keep=tuple(m for m in ("G", "G_ema", "D", "model") if m not in modules), _parent=self._main())
+
+    def _settings_problem(self, entry: StoredRun) -> str:
+        """Why this notebook's settings P (or the classifiers) are not those the entry was recorded with; "" if same."""
+        from .presets import get_preset
+
+        main = self._main()
+        settings = main.current_settings()
+        if entry.classifiers and entry.classifiers != classifiers_fingerprint():
+            return f"{entry.describe()} was recorded with other classifier weights (gan_course/weights/*.pt)"
+        if settings_fingerprint(settings) == entry.preset_fingerprint:
+            return ""
+        shipped = get_preset(self.chapter, self.preset)
+        if settings_fingerprint(shipped) != entry.preset_fingerprint:
+            return f"the {self.preset!r} preset changed since {entry.describe()} was stored; rebuild with `{entry.rebuild}`"
+        now, then = checkpoints.plain(settings), checkpoints.plain(shipped)
+        changed = _differences(then, now)
+        return f"this notebook's settings P differ from the recorded run's ({', '.join(changed[:4]) or 'P'})"
 
     def describe(self) -> str:
         main = self._main()
@@ -361,8 +452,8 @@ class Shelf:
         if self.mode == "record":
             return f"pretrained='record': every run of {where} trains here and is stored in {self.folder / self.chapter}"
         if not main.entries:
-            return (f"pretrained={self.mode!r}: no stored runs of {where}, so every run trains here "
-                    f"(the course ships runs of the small preset, seed 0)")
+            why = main.problem or "the course ships runs of the small preset, seed 0"
+            return f"pretrained={self.mode!r}: no stored runs of {where}, so every run trains here ({why})"
         minutes = sum(e.seconds for e in main.entries) / 60
         return (f"pretrained={self.mode!r}: {len(main.entries)} stored runs of {where} ({minutes:.1f} min of training) "
                 f"load instead of training where they match; pretrained=False trains them here")
@@ -371,16 +462,20 @@ class Shelf:
         """The training config of a chapter's main run: `play` (a longer run, trained once by `make checkpoints`)
         when it is stored and will be loaded, else `small`; prints which, and what the other gives."""
         main = self._main()
-        stored = play is not None and any(e.config == checkpoints.plain(play) for e in main.entries)
-        use_play = play is not None and (self.mode == "record" or (self.mode in ("auto", True) and stored))
         if play is None:
             return small
+        entry = next((e for e in main.entries if e.config == checkpoints.plain(play)), None)
+        # the play run can load only if nothing before it trained here and the settings are the recorded ones
+        problem = ("no stored `play` run matches" if entry is None else self._settings_problem(entry) or
+                   ("an earlier run of this notebook trained here, so the stored `play` run cannot match"
+                    if main.trained else ""))
+        use_play = self.mode == "record" or (self.mode in ("auto", True) and not problem)
         if use_play:
             print(f"{what}: the `play` budget, {play.steps:,} steps (trained once by `make checkpoints`, "
                   f"{'recorded now' if self.mode == 'record' else 'loaded'}); pretrained=False trains the "
                   f"`{self.preset}` budget here: {small.steps:,} steps")
         else:
-            why = "pretrained=False" if self.mode is False else "no stored `play` run matches"
+            why = "pretrained=False" if self.mode is False else problem
             print(f"{what}: the `{self.preset}` budget, {small.steps:,} steps ({why}); the shipped `play` run has "
                   f"{play.steps:,} steps")
         return play if use_play else small
@@ -400,17 +495,16 @@ class Shelf:
             return load_into(run, locate(entry, self.folder), entry)
         started = time.perf_counter()
         entry = next((e for e in main.entries if e.fingerprint == parts["run"]), None)
-        if entry is not None:
+        reason = self._settings_problem(entry) if entry is not None else self._mismatch(index, parts, run.config)
+        if entry is not None and not reason:
             try:
                 load_into(run, locate(entry, self.folder), entry)
                 main.loaded.append(entry)
                 print(f"loaded {entry.describe()}: {entry.steps:,} steps, trained in {entry.seconds:.0f} s, "
                       f"loaded in {time.perf_counter() - started:.2f} s")
                 return run
-            except (StoredRunError, checkpoints.CheckpointMismatch, ValueError, pickle.UnpicklingError) as err:
-                reason = str(err).splitlines()[0]
-        else:
-            reason = self._mismatch(index, parts, run.config)
+            except Exception as err:  # damaged, stale, of another architecture ...: say why in one line, then train
+                reason = "; ".join(line.strip() for line in str(err).splitlines() if line.strip())
         if self.mode is True:
             raise StoredRunError(f"pretrained=True but {reason}")
         if reason:
@@ -429,8 +523,7 @@ class Shelf:
             return f"{self.chapter} stores no run for training call {index} ({self.preset}, seed {self.seed})"
         if same.config_fingerprint != parts["config"]:
             now = checkpoints.plain(config)
-            changed = [f"{k} {same.config.get(k)!r} -> {now.get(k)!r}" for k in sorted(set(now) | set(same.config))
-                       if now.get(k) != same.config.get(k)] if isinstance(now, dict) else []
+            changed = _differences(same.config, now)
             what = ", ".join(changed[:4]) or "a model's config"
             return f"{same.describe()} was trained with another config ({what})"
         return (f"{same.describe()} has this config but started from other weights, data or random state "
@@ -445,9 +538,9 @@ class Shelf:
         entry = StoredRun(
             chapter=self.chapter, preset=self.preset, seed=self.seed, index=index,
             name=" vs ".join(f"{type(run.modules[k]).__module__.split('.')[-1]}.{type(run.modules[k]).__name__}"
-                             for k in names),
+                             for k in names) or "history only",
             fingerprint=parts["run"], config_fingerprint=parts["config"],
-            preset_fingerprint=preset_fingerprint(self.chapter, self.preset),
+            preset_fingerprint=settings_fingerprint(main.current_settings()), classifiers=classifiers_fingerprint(),
             config=checkpoints.plain(run.config),
             modules={k: v for k, v in module_configs(run.modules).items() if self.keep is None or k in self.keep},
             sha256=file_sha256(path), bytes=path.stat().st_size, package_version=__version__,
@@ -462,9 +555,22 @@ class Shelf:
 
 
 
-def open_shelf(chapter: str, preset: str, seed: int, pretrained: str | bool = "auto",
+def _differences(then: Any, now: Any, prefix: str = "") -> list[str]:
+    """"key a -> b" for each (nested) setting that differs between two plain dicts."""
+    if isinstance(then, dict) and isinstance(now, dict):
+        return [d for k in sorted(set(then) | set(now)) for d in _differences(then.get(k), now.get(k), f"{prefix}{k}.")]
+    return [] if then == now else [f"{prefix.rstrip('.')} {then!r} -> {now!r}"]
+
+
+def open_shelf(chapter: str, preset: str, seed: int, pretrained: str | bool = "auto", settings: Any = None,
                folder: str | Path | None = None) -> Shelf:
-    """The shelf a chapter notebook passes to its training calls; prints what it holds and what it will do."""
-    shelf = Shelf(chapter, preset, seed, pretrained, folder)
+    """The shelf a chapter notebook passes to its training calls; prints what it holds and what it will do.
+
+    `settings`: the notebook's preset object P; a stored run loads only while P is as it was recorded (a learner
+    who edits P.content_weight gets a run trained here with it)."""
+    shelf = Shelf(chapter, preset, seed, pretrained, folder, settings)
+    # The notebook may edit P or rebind it (P = dataclasses.replace(P, ...)) before a training call: each call
+    # compares the P of the notebook's namespace at that moment.
+    shelf.namespace = sys._getframe(1).f_globals if settings is not None else None
     print(shelf.describe())
     return shelf

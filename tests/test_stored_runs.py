@@ -239,3 +239,88 @@ def test_load_module_builds_a_stored_generator_without_its_notebook(recorded):
     assert same_weights(type("R", (), {"G": G})(), rec) and not G.training
     with pytest.raises(ValueError, match="stores D, G, not 'G_ema'"):
         stored_runs.load_module(entry, "G_ema", folder)
+
+
+# --- What the review of the shelf found: settings outside the configs, half loads, damaged registries ------
+def test_an_edited_setting_of_the_notebook_s_preset_is_named_and_trained(tmp_path, capsys):
+    from gan_course import presets
+
+    global P  # the shelf reads the notebook's (here: this module's) global P at each training call
+    P = presets.get_preset(CHAPTER, "tiny")
+    train(stored_runs.open_shelf(CHAPTER, "tiny", 0, "record", P, folder=tmp_path))
+    loading = stored_runs.open_shelf(CHAPTER, "tiny", 0, "auto", P, folder=tmp_path)
+    P = dataclasses.replace(P, n_eval=7)  # e.g. a content loss's weight that a training call reads from P
+    run = train(loading)
+    out = capsys.readouterr().out
+    assert run.stored is None and "training here: this notebook's settings P differ from the recorded run's (n_eval" in out
+
+
+def test_a_load_that_fails_half_way_leaves_the_run_as_it_started(recorded, capsys):
+    """A stored D whose keys no longer fit (code changed, config and version not): G must not stay loaded."""
+    path = entry_field(recorded[0])
+    payload = checkpoints.load(path)
+    payload["modules"]["D"] = {k + "_renamed": v for k, v in payload["modules"]["D"].items()}
+    torch.save(payload, path)
+    entry_field(recorded[0], sha256=stored_runs.file_sha256(path), bytes=path.stat().st_size)
+    line = expect_training(recorded[0], capsys, "does not fit")
+    assert "\n" not in line and "not in model" in line  # the whole message, on one line
+    fresh = train(None)
+    again = train(shelf(recorded[0]))
+    assert same_weights(again, fresh)  # trained from the initial weights, not from a half-loaded G
+
+
+def test_a_damaged_registry_never_stops_pretrained_false_and_auto_trains_with_one_line(recorded, capsys):
+    (recorded[0] / CHAPTER / stored_runs.REGISTRY).write_text("<<<<<<< HEAD\n[")
+    assert train(shelf(recorded[0], False)).stored is None
+    run = train(shelf(recorded[0]))
+    out = capsys.readouterr().out
+    assert run.stored is None and "registry.json is not a readable registry" in out and "rebuild it with" in out
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"file": ""}, "names neither a file nor a URL"),
+    ({"url": "http://127.0.0.1:1/x.pt"}, "names both a file and a URL"),
+    ({"package_version": 1}, "package_version is 1, not a str"),
+    ({"bytes": "12"}, "bytes is '12', not a int"),
+])
+def test_bad_registry_rows_are_one_line_errors(recorded, capsys, change, message):
+    entry_field(recorded[0], **change)
+    with pytest.raises(stored_runs.StoredRunError, match=message):
+        stored_runs.read_registry(CHAPTER, recorded[0])
+    assert train(shelf(recorded[0])).stored is None and message in capsys.readouterr().out
+
+
+def test_a_row_with_a_key_from_a_newer_package_still_loads(recorded):
+    entry_field(recorded[0], added_by_a_newer_package=True)
+    assert train(shelf(recorded[0])).stored is not None
+
+
+def test_a_registry_that_is_not_a_list_is_an_error(recorded):
+    (recorded[0] / CHAPTER / stored_runs.REGISTRY).write_text("{}")
+    with pytest.raises(stored_runs.StoredRunError, match="holds a dict, not a list of runs"):
+        stored_runs.read_registry(CHAPTER, recorded[0])
+
+
+def test_other_classifier_weights_are_named_and_trained(recorded, capsys):
+    entry_field(recorded[0], classifiers="0" * 16)
+    expect_training(recorded[0], capsys, "was recorded with other classifier weights")
+
+
+def test_the_notebook_s_own_discriminator_refuses_to_run_untrained_after_a_load_without_it(tmp_path):
+    train(shelf(tmp_path, "record").without("D"))
+    runtime.seed_everything(0)
+    G, D = models.build("mlp", sample_shape=(2,), hidden=16, n_layers=2)
+    training.train_gan(G, D, DATA, CFG, progress=False, pretrained=shelf(tmp_path))
+    with pytest.raises(RuntimeError, match="was not trained here.*pretrained=False"):
+        D(DATA[:2])
+
+
+def test_budget_falls_back_to_small_once_an_earlier_run_trained_here(tmp_path, capsys):
+    play = dataclasses.replace(CFG, steps=9)
+    rec = shelf(tmp_path, "record")
+    train(rec)
+    train(rec, cfg=play)
+    s = shelf(tmp_path)
+    train(s, cfg=dataclasses.replace(CFG, lr_d=5e-3))  # the first run differs: it trains here
+    assert s.budget(CFG, play) is CFG
+    assert "an earlier run of this notebook trained here" in capsys.readouterr().out
