@@ -84,7 +84,8 @@ def test_nothing_after_training_reads_a_callbacks_side_effect_or_times_a_call(ch
     src = "\n".join(_code(chapter))
     assert "fid_seconds.append" not in src and "len(w_avg_updates), G.mapping" not in src
     assert 'metrics["fid_seconds"]' in src
-    assert len([c for c in _calls(src, "training.train_gan") if c.startswith("training.train_gan(G, D, train_set.x, main_cfg,")]) == 1
+    main_runs = [c for c in _calls(src, "training.train_gan") if c.startswith("training.train_gan(G, D, train_set.x, main_cfg,")]
+    assert len(main_runs) == 1, main_runs
     timed = re.findall(r"start = time\.(?:process_time|perf_counter)\(\)\n[^\n]*train_gan", src)
     assert not timed, timed
     assert "P.train.steps" not in src, "the main run's steps are main_cfg.steps"

@@ -80,7 +80,8 @@ def _stylegan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_s
         steps=steps, batch_size=batch_size,                 # a multiple of D's minibatch-stddev group (4)
         loss="nonsaturating", r1_gamma=1.0, r1_every=r1_every,  # R1 on the reals' raw logits (lazy: every k D steps)
         lr_g=lr, lr_d=lr, betas=(0.0, 0.99),                # ProGAN's Adam, as the paper kept it
-        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4), n_snapshot=16)
+        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4),
+        n_snapshot=8)  # 8 images per snapshot: no cell looks at them, and stored runs carry them
     play = None if play_steps is None else dataclasses.replace(train, steps=play_steps,
                                                                 snapshot_every=max(1, play_steps // 4))
     five = ch05.PRESETS[size_name]

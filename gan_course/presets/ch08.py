@@ -87,7 +87,8 @@ def _stylegan2(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_
         r1_gamma=r1_gamma, r1_every=16,
         pl_weight=2.0, pl_every=4, pl_decay=0.01,             # the paper's path-length settings
         lr_g=lr, lr_d=lr, betas=(0.0, 0.99),                  # Adam as the paper; the loop scales both by k/(k+1)
-        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4), n_snapshot=16)
+        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4),
+        n_snapshot=8)  # 8 images per snapshot: no cell looks at them, and stored runs carry them
     play = None if play_steps is None else dataclasses.replace(train, steps=play_steps,
                                                                 snapshot_every=max(1, play_steps // 4))
     seven = ch07.PRESETS[size_name]
