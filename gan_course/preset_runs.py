@@ -172,14 +172,18 @@ def _ch06(ch, pr, P):
 
 
 def _ch07(ch, pr, P):
-    return [_gan_arm(ch, pr, "stylegan", "stylegan", P.model, P.train, _image_shape(P.model)),
-            *_progan_arms(ch, pr, P.progan, P.growth, P.progan_train, prefix="progan (race)"),
-            _gan_arm(ch, pr, "dcgan (race)", "dcgan", P.dcgan, P.dcgan_train, _image_shape(P.dcgan))]
+    arms = [_gan_arm(ch, pr, "stylegan", "stylegan", P.model, P.train, _image_shape(P.model))]
+    if P.play_train is not None:  # the shipped main run; the race keeps `train`'s budget
+        arms.append(_gan_arm(ch, pr, "stylegan (play)", "stylegan", P.model, P.play_train, _image_shape(P.model)))
+    return arms + [*_progan_arms(ch, pr, P.progan, P.growth, P.progan_train, prefix="progan (race)"),
+                   _gan_arm(ch, pr, "dcgan (race)", "dcgan", P.dcgan, P.dcgan_train, _image_shape(P.dcgan))]
 
 
 def _ch08(ch, pr, P):
     shape = _image_shape(P.model)
-    return [_gan_arm(ch, pr, "stylegan2", "stylegan2", P.model, P.train, shape),
+    play = [] if P.play_train is None else [  # the shipped main run; the ablation and the race keep `train`'s budget
+        _gan_arm(ch, pr, "stylegan2 (play)", "stylegan2", P.model, P.play_train, shape)]
+    return [_gan_arm(ch, pr, "stylegan2", "stylegan2", P.model, P.train, shape), *play,
             _gan_arm(ch, pr, "stylegan2 (no path length)", "stylegan2", P.model,
                      dataclasses.replace(P.train, pl_weight=0.0), shape),
             _gan_arm(ch, pr, "stylegan (race)", "stylegan", P.stylegan, P.stylegan_train, _image_shape(P.stylegan))]

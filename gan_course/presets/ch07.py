@@ -30,6 +30,11 @@ style mixing p = 0.9, R1 on the reals, EMA of G. Channels min(64, 256 / r): 64, 
   seed 1 (load ~2, 145 s budget): StyleGAN 13.09, ProGAN 11.98, DCGAN 10.62.
   DCGAN (its cheap steps of 64 images see 3x as many images) came first both times; StyleGAN and ProGAN
   swapped places. StyleGAN alone (1,280 steps either way) scored 7.6 and 13.1: the seed moves its FID a lot.
+- `play` (small only, issue 23): the main run that ships with the course, the same recipe for 6,400 steps
+  (5 x 1,280; snapshots every 1,600, FID every 800). Measured: 110 ms of CPU time per step (96 steps,
+  one thread, `nice`, load 3.4-3.7 from other work), so about 12 CPU-minutes; with the race at `small`'s
+  budget (a StyleGAN of 1,280 steps, ProGAN and DCGAN for as long) `make checkpoints` spends about 20
+  CPU-minutes on the chapter.
 """
 from __future__ import annotations
 
@@ -60,24 +65,32 @@ class StyleGANPreset:
     progan_train: TrainConfig     # (steps: open-ended, the time budget ends the run)
     dcgan: DCGANConfig            # chapter 04's DCGAN at the same resolution
     dcgan_train: TrainConfig
+    # The main run's `play` budget (small only): the same recipe for more steps, trained once by `make checkpoints`
+    # and shipped; `pretrained=False` trains `train` instead. The race keeps `train`'s budget (see the notebook).
+    play_train: TrainConfig | None = None
+    play_fid_every: int | None = None   # FID every k steps of the play run (8 points on its curve)
 
 
 def _stylegan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_size, lr, ema_decay, fid_every,
               n_fid, n_ppl, n_noise, size_name, limit=None, mapping_layers=8, mapping_lr_mul=0.01, r1_every=1,
-              ema_start=0):
+              ema_start=0, play_steps=None):
     model = StyleGANConfig(img_size=img_size, img_channels=1, z_dim=z_dim, w_dim=z_dim, mapping_layers=mapping_layers,
                            mapping_lr_mul=mapping_lr_mul, fmap_base=fmap_base, fmap_max=fmap_max, style_mixing_prob=0.9)
     train = TrainConfig(
         steps=steps, batch_size=batch_size,                 # a multiple of D's minibatch-stddev group (4)
         loss="nonsaturating", r1_gamma=1.0, r1_every=r1_every,  # R1 on the reals' raw logits (lazy: every k D steps)
         lr_g=lr, lr_d=lr, betas=(0.0, 0.99),                # ProGAN's Adam, as the paper kept it
-        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4), n_snapshot=16)
+        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4),
+        n_snapshot=8)  # 8 images per snapshot: no cell looks at them, and stored runs carry them
+    play = None if play_steps is None else dataclasses.replace(train, steps=play_steps,
+                                                                snapshot_every=max(1, play_steps // 4))
     five = ch05.PRESETS[size_name]
     return StyleGANPreset(
         dataset=dataset, fit=fit, limit=limit, model=model, train=train, fid_every=fid_every, n_fid=n_fid,
         n_ppl=n_ppl, n_noise=n_noise, psis=(0.0, 0.25, 0.5, 0.75, 1.0),
         progan=five.model, growth=five.growth, progan_train=dataclasses.replace(five.train, steps=10**7),
-        dcgan=five.dcgan, dcgan_train=five.dcgan_train)
+        dcgan=five.dcgan, dcgan_train=five.dcgan_train,
+        play_train=play, play_fid_every=None if play_steps is None else play_steps // 8)
 
 
 PRESETS = {
@@ -86,7 +99,7 @@ PRESETS = {
                       size_name="tiny", ema_start=8),   # 16 x (1 - 0.9) = 1.6 < 5: G_ema = G for the first half
     "small": _stylegan("fashion-mnist", "pad", img_size=32, z_dim=128, fmap_base=256, fmap_max=64, steps=1280,
                        batch_size=16, lr=5e-3, ema_decay=0.99, fid_every=320, n_fid=1000, n_ppl=500, n_noise=16,
-                       size_name="small", r1_every=16),
+                       size_name="small", r1_every=16, play_steps=6400),
     "full": _stylegan("fashion-mnist", "pad", img_size=32, z_dim=256, fmap_base=4096, fmap_max=256, steps=20000,
                       batch_size=32, lr=1e-3, ema_decay=0.999, fid_every=2000, n_fid=5000, n_ppl=5000, n_noise=32,
                       size_name="full", r1_every=16),

@@ -31,6 +31,12 @@ it. The race at equal wall time (252 s): chapter 07's StyleGAN 2,482 steps, FID 
 over all layers: mean 3.2 / largest 15.5 (chapter 07), 4.1 / 13.6 (StyleGAN2). Projection pixel MSE over 8
 test images: 0.310 at g(w_avg), 0.056 in W, 0.033 in W+. Lazy regularisation: 120 ms CPU per step against
 108 (none) and 187 (every step).
+
+`play` (small only, issue 23): the main run that ships with the course, the same recipe for 6,000 steps
+(snapshots every 1,500, FID every 750). Measured: 121 ms of CPU time per step (96 steps, one thread, `nice`,
+load 3.7-4.1 from other work), so about 12 CPU-minutes. The path-length ablation and the race keep `small`'s
+1,280 steps (a StyleGAN2 run of that length is trained for them), so `make checkpoints` spends about 21
+CPU-minutes on the chapter.
 """
 from __future__ import annotations
 
@@ -62,11 +68,15 @@ class StyleGAN2Preset:
     n_bench: int                  # repetitions of the modulated-conv micro-benchmark (the median is reported)
     stylegan: StyleGANConfig      # chapter 07's StyleGAN at the same resolution ...
     stylegan_train: TrainConfig   # ... and its recipe (steps open-ended: the time budget ends the run)
+    # The main run's `play` budget (small only): the same recipe for more steps, trained once by `make checkpoints`
+    # and shipped; `pretrained=False` trains `train` instead. The ablation and the race keep `train`'s budget.
+    play_train: TrainConfig | None = None
+    play_fid_every: int | None = None   # FID every k steps of the play run (8 points on its curve)
 
 
 def _stylegan2(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_size, lr, ema_decay, fid_every,
                n_fid, n_ppl, timing_steps, timing_rounds, n_project, project_steps, n_bench, size_name,
-               mapping_layers=8, r1_gamma=0.01, ema_start=0):
+               mapping_layers=8, r1_gamma=0.01, ema_start=0, play_steps=None):
     model = StyleGAN2Config(img_size=img_size, img_channels=1, z_dim=z_dim, w_dim=z_dim, mapping_layers=mapping_layers,
                             fmap_base=fmap_base, fmap_max=fmap_max, style_mixing_prob=0.9)
     train = TrainConfig(
@@ -77,14 +87,18 @@ def _stylegan2(dataset, fit, img_size, z_dim, fmap_base, fmap_max, steps, batch_
         r1_gamma=r1_gamma, r1_every=16,
         pl_weight=2.0, pl_every=4, pl_decay=0.01,             # the paper's path-length settings
         lr_g=lr, lr_d=lr, betas=(0.0, 0.99),                  # Adam as the paper; the loop scales both by k/(k+1)
-        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4), n_snapshot=16)
+        ema_decay=ema_decay, ema_start=ema_start, snapshot_every=max(1, steps // 4),
+        n_snapshot=8)  # 8 images per snapshot: no cell looks at them, and stored runs carry them
+    play = None if play_steps is None else dataclasses.replace(train, steps=play_steps,
+                                                                snapshot_every=max(1, play_steps // 4))
     seven = ch07.PRESETS[size_name]
     return StyleGAN2Preset(
         dataset=dataset, fit=fit, limit=None, model=model, train=train, fid_every=fid_every, n_fid=n_fid,
         n_ppl=n_ppl, timing_steps=timing_steps, timing_rounds=timing_rounds, n_project=n_project,
         project_steps=project_steps, project_lr=0.05,
         feature_weight=1.0, n_bench=n_bench, stylegan=seven.model,
-        stylegan_train=dataclasses.replace(seven.train, steps=10**7))
+        stylegan_train=dataclasses.replace(seven.train, steps=10**7),
+        play_train=play, play_fid_every=None if play_steps is None else play_steps // 8)
 
 
 PRESETS = {
@@ -95,7 +109,7 @@ PRESETS = {
     "small": _stylegan2("fashion-mnist", "pad", img_size=32, z_dim=128, fmap_base=256, fmap_max=64, steps=1280,
                         batch_size=16, lr=5e-3, ema_decay=0.99, fid_every=320, n_fid=1000, n_ppl=300,
                         timing_steps=16, timing_rounds=3, n_project=8, project_steps=200, n_bench=11,
-                        size_name="small", r1_gamma=1.0),
+                        size_name="small", r1_gamma=1.0, play_steps=6000),
     "full": _stylegan2("fashion-mnist", "pad", img_size=32, z_dim=256, fmap_base=4096, fmap_max=256, steps=20000,
                        batch_size=32, lr=2e-3, ema_decay=0.999, fid_every=2000, n_fid=5000, n_ppl=5000,
                        timing_steps=64, timing_rounds=3, n_project=16, project_steps=1000, n_bench=21,
