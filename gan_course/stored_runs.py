@@ -494,7 +494,8 @@ class Shelf:
             entry = self._record(run, index, parts)
             return load_into(run, locate(entry, self.folder), entry)
         started = time.perf_counter()
-        entry = next((e for e in main.entries if e.fingerprint == parts["run"]), None)
+        same = [e for e in main.entries if e.fingerprint == parts["run"]]  # this call's own entry first
+        entry = next((e for e in same if e.index == index), same[0] if same else None)
         reason = self._settings_problem(entry) if entry is not None else self._mismatch(index, parts, run.config)
         if entry is not None and not reason:
             try:
