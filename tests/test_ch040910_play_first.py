@@ -53,7 +53,7 @@ def test_every_training_call_gets_the_shelf(chapter):
     cells = code_cells(chapter)
     params = [src for i, src in cells if re.search(r'^pretrained = "auto"', src, re.M)]
     assert len(params) == 1, f"{chapter}: one parameters line `pretrained = \"auto\"`"
-    assert any(f'stored_runs.open_shelf("{chapter}", preset, seed, pretrained)' in src for _, src in cells)
+    assert any(f'stored_runs.open_shelf("{chapter}", preset, seed, pretrained, P)' in src for _, src in cells)
     n = 0
     for i, src in cells:
         for call in calls(src, "training.train_gan") + calls(src, "training.train_model"):
@@ -105,12 +105,16 @@ def test_chapter_10_prior_has_a_play_budget_on_small_only():
 
 
 def test_chapter_10_uses_the_budget_the_shelf_chose_for_the_prior():
+    """The budget is chosen in the prior's own cell, right before it trains: only then does the shelf know whether
+    the VQ-VAE runs before it were loaded (a prior on codes of a VQ-VAE trained here cannot match the stored one)."""
     cells = code_cells("10_vqvae")
-    setup = next(src for _, src in cells if "open_shelf" in src)
-    assert 'prior_train = shelf.budget(P.prior_train, P.play_prior_train, what="the PixelCNN prior")' in setup
+    chooser = next(src for _, src in cells if "shelf.budget(" in src)
+    assert 'prior_train = shelf.budget(P.prior_train, P.play_prior_train, what="the PixelCNN prior")' in chooser
     call = next(c for _, src in cells for c in calls(src, "training.train_model") if "prior_loss" in c)
-    assert "codes_train, prior_train," in call
-    assert not any("P.prior_train" in src for _, src in cells if src is not setup)
+    assert "codes_train, prior_train," in call and call in chooser
+    assert chooser.index("shelf.budget(") < chooser.index(call)
+    assert not any("prior_train" in src.replace("P.prior_train.steps", "") for _, src in cells
+                   if src is not chooser and "open_shelf" not in src)
 
 
 def test_chapter_09_srgan_keeps_few_snapshots():

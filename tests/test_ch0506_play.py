@@ -89,7 +89,7 @@ def test_the_first_steps_of_a_longer_progan_run_are_the_shorter_run():
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_training_call_gets_the_shelf_and_the_main_run_its_budget(chapter):
     source = code(chapter)
-    assert f'stored_runs.open_shelf("{chapter}", preset, seed, pretrained)' in source
+    assert f'stored_runs.open_shelf("{chapter}", preset, seed, pretrained, P)' in source
     assert "main_cfg = shelf.budget(P.train, P.play_train" in source
     calls = source.count("training.train_gan(")
     assert calls and source.count("pretrained=shelf") == calls, (calls, source.count("pretrained=shelf"))

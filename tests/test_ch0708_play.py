@@ -66,10 +66,10 @@ def test_play_arm_trains_the_play_config():
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_training_call_uses_the_shelf(chapter):
     cells = _code(chapter)
-    params = cells[0]
+    params = next(src for src in cells if src.startswith("preset = "))  # after the Colab cell
     assert re.search(r'^pretrained = "auto"', params, re.M), "the parameters cell needs pretrained = \"auto\""
     setup = next(src for src in cells if "presets.get_preset(" in src)
-    assert f'stored_runs.open_shelf("{chapter}", preset, seed, pretrained)' in setup
+    assert f'stored_runs.open_shelf("{chapter}", preset, seed, pretrained, P)' in setup
     assert "main_cfg = shelf.budget(P.train, P.play_train" in setup
     calls = [c for src in cells for c in _calls(src, "training.train_gan")]
     assert len(calls) >= 4, calls

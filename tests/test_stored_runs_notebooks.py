@@ -14,7 +14,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NUMBER = re.compile(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?")
-SHELF_LINE = re.compile(r"^(recorded|loaded) stored run|^pretrained=|^training here:")
+SHELF_LINE = re.compile(r"^(recorded|loaded) stored run|^pretrained=|^training here:|^[\w ]+: the `\w+` budget")
 # Lines that time work done outside the training runs in this very execution (a loaded run's training time is
 # the recorded one, so lines built from run.seconds are compared): chapter 10's "N samples in X s".
 OWN_TIMING = re.compile(r"\d+ samples in \d+(\.\d+)? s\b")
