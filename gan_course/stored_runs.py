@@ -262,6 +262,10 @@ def check_current(chapter: str, folder: Path | None = None) -> list[str]:
         if e.preset_fingerprint != preset_fingerprint(chapter, e.preset):
             problems.append(f"{e.describe()}: the {e.preset!r} preset changed since it was stored; run `{rebuild}`")
             continue
+        if e.classifiers != classifiers_fingerprint():
+            problems.append(f"{e.describe()}: the classifiers (gan_course/weights/*.pt) changed since it was stored; "
+                            f"run `{rebuild}`")
+            continue
         try:
             locate(e, folder) if e.file else None
         except StoredRunError as err:

@@ -324,3 +324,10 @@ def test_budget_falls_back_to_small_once_an_earlier_run_trained_here(tmp_path, c
     train(s, cfg=dataclasses.replace(CFG, lr_d=5e-3))  # the first run differs: it trains here
     assert s.budget(CFG, play) is CFG
     assert "an earlier run of this notebook trained here" in capsys.readouterr().out
+
+
+def test_retrained_classifiers_make_shipped_runs_stale(recorded):
+    assert stored_runs.check_current(CHAPTER, recorded[0]) == []
+    entry_field(recorded[0], classifiers="f" * 16)
+    problems = stored_runs.check_current(CHAPTER, recorded[0])
+    assert len(problems) == 1 and "classifiers" in problems[0] and "make checkpoints CHAPTERS=03" in problems[0]
