@@ -431,6 +431,14 @@ class Shelf:
         return Shelf(self.chapter, self.preset, self.seed, self.mode, self.folder,
                      keep=tuple(m for m in ("G", "G_ema", "D", "model") if m not in modules), _parent=self._main())
 
+    def _unavailable(self, entry: StoredRun) -> str:
+        """Why the entry's file cannot be used (missing, damaged, online only ...); "" when it can."""
+        try:
+            locate(entry, self.folder)
+            return ""
+        except StoredRunError as err:
+            return str(err)
+
     def _settings_problem(self, entry: StoredRun) -> str:
         """Why this notebook's settings P (or the classifiers) are not those the entry was recorded with; "" if same."""
         from .presets import get_preset
@@ -472,7 +480,7 @@ class Shelf:
         # the play run can load only if nothing before it trained here and the settings are the recorded ones
         problem = ("no stored `play` run matches" if entry is None else self._settings_problem(entry) or
                    ("an earlier run of this notebook trained here, so the stored `play` run cannot match"
-                    if main.trained else ""))
+                    if main.trained else "") or self._unavailable(entry))
         use_play = self.mode == "record" or (self.mode in ("auto", True) and not problem)
         if use_play:
             print(f"{what}: the `play` budget, {play.steps:,} steps (trained once by `make checkpoints`, "
@@ -498,8 +506,8 @@ class Shelf:
             entry = self._record(run, index, parts)
             return load_into(run, locate(entry, self.folder), entry)
         started = time.perf_counter()
-        same = [e for e in main.entries if e.fingerprint == parts["run"]]  # this call's own entry first
-        entry = next((e for e in same if e.index == index), same[0] if same else None)
+        # only this call's own entry: two calls with the same start (a learner's edit) must not swap histories
+        entry = next((e for e in main.entries if e.fingerprint == parts["run"] and e.index == index), None)
         reason = self._settings_problem(entry) if entry is not None else self._mismatch(index, parts, run.config)
         if entry is not None and not reason:
             try:

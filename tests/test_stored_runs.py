@@ -331,3 +331,19 @@ def test_retrained_classifiers_make_shipped_runs_stale(recorded):
     entry_field(recorded[0], classifiers="f" * 16)
     problems = stored_runs.check_current(CHAPTER, recorded[0])
     assert len(problems) == 1 and "classifiers" in problems[0] and "make checkpoints CHAPTERS=03" in problems[0]
+
+
+def test_budget_trains_small_when_the_stored_play_file_is_missing(tmp_path, capsys):
+    play = dataclasses.replace(CFG, steps=9)
+    train(shelf(tmp_path, "record"), cfg=play)
+    next((tmp_path / CHAPTER).glob("*.pt")).unlink()
+    assert shelf(tmp_path).budget(CFG, play) is CFG
+    assert "is missing" in capsys.readouterr().out
+
+
+def test_a_run_identical_to_another_call_s_does_not_load_that_call_s_history(tmp_path, capsys):
+    rec = shelf(tmp_path, "record")
+    train(rec, cfg=dataclasses.replace(CFG, lr_d=5e-3))
+    train(rec)  # call 1
+    run = train(shelf(tmp_path))  # call 0 now makes what call 1 recorded: not its run
+    assert run.stored is None
