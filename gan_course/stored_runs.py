@@ -356,6 +356,35 @@ def load_into(run, path: Path, entry: StoredRun | None = None):
     return run
 
 
+def rewrite(entry: StoredRun, drop: tuple[str, ...] = (), folder: Path | None = None) -> StoredRun:
+    """Store a recorded run again in the current format (per-step logs as tensors), without the modules in `drop`
+    (G when G_ema stands in for it and no later cell uses G): what `make checkpoints` now writes for that call.
+    Updates the file and its registry entry (sha256, bytes, modules); the fingerprints stay, as the run does."""
+    folder = folder or root()
+    path = locate(entry, folder)
+    state = checkpoints.load(path)
+    if "G" in drop and "G_ema" not in state["modules"]:
+        raise ValueError(f"{entry.describe()}: G is its only generator (no G_ema): it cannot be dropped")
+    for k in drop:
+        for part in ("modules", "module_configs", "attributes"):
+            state[part].pop(k, None)
+    history = state["history"]
+    if not isinstance(history["logs"], dict) or any(isinstance(v, list) for v in history["logs"].values()):
+        history["steps"] = torch.tensor(history["steps"], dtype=torch.int32)
+        history["seconds"] = torch.tensor(history["seconds"], dtype=torch.float64)
+        history["logs"] = {k: torch.tensor(v, dtype=torch.float32) for k, v in history["logs"].items()}
+    config = state.pop("config")
+    for key in ("format", "version"):
+        state.pop(key)
+    checkpoints.save(path, state, config)
+    new = dataclasses.replace(entry, sha256=file_sha256(path), bytes=path.stat().st_size,
+                              modules={k: v for k, v in entry.modules.items() if k not in drop})
+    others = [e for e in read_registry(entry.chapter, folder) if (e.preset, e.seed, e.index) !=
+              (entry.preset, entry.seed, entry.index)]
+    write_registry(entry.chapter, others + [new], folder)
+    return new
+
+
 def load_module(entry: StoredRun, name: str = "G_ema", folder: Path | None = None) -> torch.nn.Module:
     """One trained module of a stored run, built from the registry (class and config) without its notebook, e.g.
     the shipped StyleGAN's G_ema for a quick look: `load_module(read_registry("07_stylegan")[0])`. In eval mode."""

@@ -347,3 +347,15 @@ def test_a_run_identical_to_another_call_s_does_not_load_that_call_s_history(tmp
     train(rec)  # call 1
     run = train(shelf(tmp_path))  # call 0 now makes what call 1 recorded: not its run
     assert run.stored is None
+
+
+def test_rewrite_keeps_the_run_and_its_fingerprint_and_drops_only_what_it_is_told(recorded, capsys):
+    folder, rec, after = recorded
+    entry = stored_runs.read_registry(CHAPTER, folder)[0]
+    with pytest.raises(ValueError, match="G is its only generator"):
+        stored_runs.rewrite(entry, drop=("G",), folder=folder)
+    new = stored_runs.rewrite(entry, drop=("D",), folder=folder)
+    assert new.fingerprint == entry.fingerprint and set(new.modules) == {"G"} and new.bytes < entry.bytes
+    run = train(shelf(folder))
+    assert run.stored is not None and same_weights(run, rec) and run.history.logs == rec.history.logs
+    assert torch.equal(torch.rand(4), after) and "D" not in run.modules
