@@ -10,9 +10,12 @@ until `ema_start` (tiny and full), so no FID scores an average still made mostly
 full's G_ema at its first FID (step 1,000) is G, and 0.999^4000 = 2 % of it remains at step 5,000.
 
 `small` also has a `play` budget (`play_train`, issue 23): the main run that `make checkpoints` trains once and
-the course ships, `small`'s training config with more steps and nothing else changed (no step-based schedule
-moves: `ema_start` is 0 and `lr_decay_start` 1.0, so no decay). Its first `ablation_steps` steps are those of
-`small`'s main run, so the spectral-norm ablation compares the same arms on either budget.
+the course ships, `small`'s training config with more steps and nothing else changed. Of the step-based
+schedules only the snapshots' moves (`snapshot_every=0`: a fixed-noise snapshot every `steps // 8` steps);
+`ema_start` is 0 and `lr_decay_start` 1.0, so no decay. A snapshot samples G_ema in eval mode on its own fixed
+noise and BigGAN's sampling draws no random numbers, so it touches neither the weights nor the random stream:
+the play run's first `ablation_steps` steps are those of `small`'s main run, and the spectral-norm ablation
+compares the same arms on either budget.
 """
 from __future__ import annotations
 
