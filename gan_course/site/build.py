@@ -1,7 +1,9 @@
 """Build the course website: execute the chapters in static mode, write a Sphinx project, render it.
 
-    build/site_src/<preset>/   the Sphinx project: executed notebooks, index.md, conf.py, _static/
-    build/site/                the website (open build/site/index.html)
+    build/site_executed/<preset>/  the executed notebooks (kept: `--no-execute` renders them again)
+    build/site_src/<preset>/       the Sphinx project, written afresh: copies of the chosen executed notebooks,
+                                   index.md, conf.py, _static/
+    build/site/                    the website (open build/site/index.html)
 """
 from __future__ import annotations
 
@@ -87,13 +89,16 @@ def execute(todo: list[Path], src: Path, preset: str, device: str, seed: int) ->
 
 
 def sphinx_project(src: Path, notebooks: list[Path], preset: str, cache: Path, models: str = "") -> None:
-    """index.md, conf.py and _static/ (the course's CSS, the vendored JavaScript) beside the executed notebooks."""
+    """A fresh Sphinx project in src: the executed notebooks, index.md, conf.py and _static/ (the course's
+    CSS, the vendored JavaScript)."""
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    for notebook in notebooks:
+        shutil.copy(notebook, src / notebook.name)
     (src / "index.md").write_text(index_page(notebooks, preset, models), encoding="utf-8")
     shutil.copy(HERE / "conf.py", src / "conf.py")
-    static = src / "_static"
-    shutil.rmtree(static, ignore_errors=True)
-    shutil.copytree(HERE / "static", static)
-    assets.bundle(static, cache)
+    shutil.copytree(HERE / "static", src / "_static")
+    assets.bundle(src / "_static", cache)
 
 
 def render(src: Path, out: Path) -> subprocess.CompletedProcess:
@@ -108,32 +113,32 @@ def folder_size(folder: Path) -> int:
 
 
 def build(preset: str, chapters: list[Path], out: Path, work: Path, *, execute_notebooks: bool = True,
-          device: str = "auto", seed: int = 0, models: str = "") -> dict:
+          device: str = "auto", seed: int = 0, models: str = "", assets_cache: Path | None = None) -> dict:
     """The whole build; returns a report (seconds per step, per-chapter status and static views, size,
     offline problems). Raises RuntimeError on a failed chapter, a failed Sphinx build, or a page that
-    would load something from the network."""
+    would load something from the network. The npm packages are kept in `assets_cache` (default
+    work/site_assets/) for the next build."""
     import nbformat
 
-    src = work / "site_src" / preset
-    src.mkdir(parents=True, exist_ok=True)
+    executed_dir, src = work / "site_executed" / preset, work / "site_src" / preset
     report = {"preset": preset, "seconds": {}}
     start = time.perf_counter()
     if execute_notebooks:
-        rows = execute(chapters, src, preset, device, seed)
+        rows = execute(chapters, executed_dir, preset, device, seed)
         report["chapters"] = rows
         failed = [name for name, _, status in rows if not status.startswith("ok")]  # "ok (3 runs loaded)" too
         if failed:
-            raise RuntimeError(f"chapters failed: {', '.join(failed)} (the executed copies in {src}/ show the cell)")
-    missing = [p.name for p in chapters if not (src / p.name).exists()]
+            raise RuntimeError(f"chapters failed: {', '.join(failed)} (the executed copies in {executed_dir}/ "
+                               f"show the cell)")
+    executed = [executed_dir / p.name for p in chapters]
+    missing = [p.name for p in executed if not p.exists()]
     if missing:
-        raise RuntimeError(f"no executed notebook for {', '.join(missing)} in {src}/: build without --no-execute")
-    executed = [src / p.name for p in chapters]
-    for stale in set(src.glob("[0-9][0-9]_*.ipynb")) - set(executed):  # a chapter left from an earlier --only build
-        stale.unlink()
+        raise RuntimeError(f"no executed notebook for {', '.join(missing)} in {executed_dir}/: build without "
+                           f"--no-execute")
     report["seconds"]["execute"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    sphinx_project(src, executed, preset, work / "site_assets", models)
+    sphinx_project(src, executed, preset, assets_cache or work / "site_assets", models)
     report["seconds"]["assets"] = time.perf_counter() - start
     start = time.perf_counter()
     done = render(src, out)

@@ -9,7 +9,7 @@ from gan_course.site.assets import MATHJAX, WIDGETS
 project = "GAN Course"
 author = "the GAN Course authors"
 extensions = ["myst_nb"]
-exclude_patterns = ["_build", "**.html"]  # the runner's nbconvert copies beside the notebooks are not pages
+exclude_patterns = ["_build", "_doctrees"]
 
 nb_execution_mode = "off"           # the notebooks arrive executed (gan_course.course, static mode)
 nb_merge_streams = True             # one block of printed text per cell, not one per write
@@ -39,3 +39,9 @@ html_theme_options = {
     "show_toc_level": 2,
 }
 html_last_updated_fmt = None
+
+
+def setup(app):
+    # The theme draws Font Awesome icons by replacing each <i class="fa ..."> with an <svg>; ipywidgets' Play
+    # button then finds no <i> to switch between play and pause, and throws. "nest" puts the svg inside the <i>.
+    app.add_js_file(None, body='window.FontAwesomeConfig = {autoReplaceSvg: "nest"};', priority=1)
