@@ -84,7 +84,9 @@ def test_static_views_are_counted_from_the_saved_widget_state():
              "b": model("StackModel", children=["IPY_MODEL_i3", "IPY_MODEL_i4"]),
              **{f"i{k}": model("ImageModel") for k in range(1, 5)},
              "live": model("VBoxModel", _dom_classes=[], children=["IPY_MODEL_i1"])}  # a live view: not counted
-    nb = nbformat.v4.new_notebook(metadata={"widgets": {build.WIDGET_STATE: {"state": state}}})
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "view"}, "text/plain": "VBox()"}
+    cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data=view)])
+    nb = nbformat.v4.new_notebook(cells=[cell], metadata={"widgets": {build.WIDGET_STATE: {"state": state}}})
     assert build.static_views(nb) == [("Truncation & mixing", 4)]
     assert build.static_views(nbformat.v4.new_notebook()) == []
 

@@ -70,8 +70,11 @@ def static_views(nb) -> list[tuple[str, int]]:
         children = model.get("state", {}).get("children", [])
         return sum(images(child) for child in children)
 
+    shown = [output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]  # in the notebook's order
+             for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
     views = []
-    for model in state.values():
+    for model in [state[i] for i in shown if i in state]:
         if model.get("model_name") == "VBoxModel" and CLASS in model["state"].get("_dom_classes", []):
             children = [state.get(c.removeprefix("IPY_MODEL_"), {}) for c in model["state"]["children"]]
             titles = [unescape(m.group(1)) for c in children if c.get("model_name") == "HTMLModel"
