@@ -108,3 +108,18 @@ def test_no_execute_without_executed_notebooks_says_so(tmp_path, capsys):
                      "--out", str(tmp_path / "site")])
     assert code == 1
     assert "no executed notebook for 01_vanilla_gan.ipynb" in capsys.readouterr().err
+
+
+def test_the_index_says_where_the_trained_models_came_from(tmp_path):
+    def executed(name, *lines):  # a notebook whose cells printed the shelf's lines (course.shelf_counts reads them)
+        out = nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n")
+        path = tmp_path / name
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[out])]), path)
+        return path
+
+    shipped = [executed("01.ipynb", "loaded stored run a"), executed("02.ipynb", "loaded stored run b")]
+    assert build.models_note(shipped) == ", with the trained models that ship with the course"
+    mixed = shipped + [executed("03.ipynb", "training here: c")]
+    assert build.models_note(mixed) == " (2 training runs loaded from the models that ship with the course, 1 trained for it)"
+    assert build.models_note([executed("04.ipynb", "nothing stored")]) == ""
+    assert "`small` preset, with the trained models" in build.index_page(CHAPTERS[:1], "small", build.models_note(shipped))

@@ -47,6 +47,17 @@ def chapter_summary(nb) -> tuple[str, str]:
     return title.strip(), "\n\n".join(kept)
 
 
+def models_note(executed: list[Path]) -> str:
+    """How the chapters got their trained models, for the index: loaded from the runs that ship with the
+    course (issue 23's shelf, `course.shelf_counts`) or trained while the site was built."""
+    loaded, trained = map(sum, zip(*(course.shelf_counts(p) for p in executed))) if executed else (0, 0)
+    if loaded and not trained:
+        return ", with the trained models that ship with the course"
+    if loaded:
+        return f" ({loaded} training runs loaded from the models that ship with the course, {trained} trained for it)"
+    return ""
+
+
 def index_page(notebooks: list[Path], preset: str, models: str = "") -> str:
     """The site's index.md: what the course is, then each chapter's title (a link) and what it teaches."""
     import nbformat
@@ -116,7 +127,7 @@ def folder_size(folder: Path) -> int:
 
 
 def build(preset: str, chapters: list[Path], out: Path, work: Path, *, execute_notebooks: bool = True,
-          device: str = "auto", seed: int = 0, models: str = "", assets_cache: Path | None = None) -> dict:
+          device: str = "auto", seed: int = 0, assets_cache: Path | None = None) -> dict:
     """The whole build; returns a report (seconds per step, per-chapter status and static views, size,
     offline problems). Raises RuntimeError on a failed chapter, a failed Sphinx build, or a page that
     would load something from the network. The npm packages are kept in `assets_cache` (default
@@ -141,7 +152,7 @@ def build(preset: str, chapters: list[Path], out: Path, work: Path, *, execute_n
     report["seconds"]["execute"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    sphinx_project(src, executed, preset, assets_cache or work / "site_assets", models)
+    sphinx_project(src, executed, preset, assets_cache or work / "site_assets", models_note(executed))
     report["seconds"]["assets"] = time.perf_counter() - start
     start = time.perf_counter()
     done = render(src, out)
