@@ -123,3 +123,13 @@ def test_the_index_says_where_the_trained_models_came_from(tmp_path):
     assert build.models_note(mixed) == " (2 training runs loaded from the models that ship with the course, 1 trained for it)"
     assert build.models_note([executed("04.ipynb", "nothing stored")]) == ""
     assert "`small` preset, with the trained models" in build.index_page(CHAPTERS[:1], "small", build.models_note(shipped))
+
+
+def test_without_npm_the_build_says_how_to_get_the_javascript(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match=r"needs npm for it: install Node.js and npm .*apt-get install npm"):
+        assets.fetch("mathjax@3.2.2", tmp_path)
+    unpacked = tmp_path / "mathjax-3.2.2" / "package"  # an unpacked package already there needs no npm
+    unpacked.mkdir(parents=True)
+    (unpacked / "package.json").write_text("{}")
+    assert assets.fetch("mathjax@3.2.2", tmp_path) == unpacked
