@@ -19,6 +19,7 @@ def test_each_chapter_has_a_title_and_says_what_it_teaches(path):
     assert title.startswith(f"Chapter {path.name[:2]} — ")
     assert "\n1. " in summary and "\n2. " in summary  # the numbered list of what it teaches
     assert "Run times" not in summary                # run times are for running the notebook, not for the site
+    assert "![" not in summary and "attachment:" not in summary  # the Colab badge stays on the chapter's page
 
 
 def test_the_index_links_every_chapter_in_order_with_its_summary(tmp_path):

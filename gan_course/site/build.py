@@ -22,6 +22,7 @@ from . import assets, offline
 
 HERE = Path(__file__).resolve().parent
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+BADGE = re.compile(r"(\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)\s*)+")  # a paragraph of linked pictures: [![alt](img)](url)
 
 INTRO = """\
 An interactive course on generative adversarial networks, from the vanilla GAN to StyleGAN2, SRGAN and VQ-VAE.
@@ -33,7 +34,8 @@ view's main controls. To change anything else, run the notebook: `make lab` in t
 
 def chapter_summary(nb) -> tuple[str, str]:
     """(title, what the chapter teaches): the first markdown cell's "# " heading and the text under it, up to
-    a paragraph on run times (those are for running the notebook, not for reading it here)."""
+    a paragraph on run times (those are for running the notebook, not for reading it here), without a badge
+    (the "Open in Colab" picture is the cell's attachment: the chapter's page shows it, the index cannot)."""
     first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
     if first is None or not first.source.lstrip().startswith("# "):
         raise ValueError("a chapter notebook must open with a markdown cell whose first line is its '# ' title")
@@ -43,7 +45,8 @@ def chapter_summary(nb) -> tuple[str, str]:
     for paragraph in paragraphs:
         if paragraph.startswith("Run times"):
             break
-        kept.append(paragraph)
+        if not BADGE.fullmatch(paragraph.strip()):
+            kept.append(paragraph)
     return title.strip(), "\n\n".join(kept)
 
 
