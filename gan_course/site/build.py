@@ -28,7 +28,8 @@ INTRO = """\
 An interactive course on generative adversarial networks, from the vanilla GAN to StyleGAN2, SRGAN and VQ-VAE.
 Each chapter below is its notebook as executed on the `{preset}` preset{models}. The sliders of the interactive
 views still move here: their pictures were rendered when the site was built, at a grid of values of each
-view's main controls. To change anything else, run the notebook: `make lab` in the repository.
+view's main controls. To change anything else, run the notebook: from the "Open in Colab" badge at the top
+of each chapter, or with `make lab` in the repository.
 """
 
 

@@ -12,7 +12,7 @@ switches between them in the browser.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -161,12 +161,14 @@ class ImageView:
                              f"ask for fewer values in `static`")
         return grids
 
-    def frames(self) -> list[tuple[dict[str, Any], Any]]:
+    def frames(self) -> Iterator[tuple[dict[str, Any], Any]]:
         """(values of the static controls, picture) for every combination of their grid values, in the
-        order of `itertools.product` (the first control varies slowest); the other controls as they are."""
+        order of `itertools.product` (the first control varies slowest); the other controls as they are.
+        One at a time: a figure is drawn only when the previous one has been used (and closed)."""
         grids = self.static_grids()
-        combos = [dict(zip(grids, combo)) for combo in itertools.product(*grids.values())]
-        return [(combo, self.render(**combo)) for combo in combos]
+        for combo in itertools.product(*grids.values()):
+            values = dict(zip(grids, combo))
+            yield values, self.render(**values)
 
     def static_widget(self):
         """The frames in a `Stack` (a Stack of Stacks for two controls) whose `selected_index` each
