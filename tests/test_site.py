@@ -1,5 +1,6 @@
 """The website builder's parts, without building a site (tests/browser/test_site_browser.py builds one):
 the index page from the chapters' introductions, the offline check, the static-view count, the command line."""
+import base64
 import re
 
 import nbformat
@@ -134,3 +135,12 @@ def test_without_npm_the_build_says_how_to_get_the_javascript(tmp_path, monkeypa
     unpacked.mkdir(parents=True)
     (unpacked / "package.json").write_text("{}")
     assert assets.fetch("mathjax@3.2.2", tmp_path) == unpacked
+
+
+def test_attachments_become_files_the_page_links_to(tmp_path):
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+    cell = nbformat.v4.new_markdown_cell("# T\n\n[![Open In Colab](attachment:badge.svg)](https://colab.example)",
+                                        attachments={"badge.svg": {"image/svg+xml": base64.b64encode(svg).decode()}})
+    nb = build.attachments_to_files(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "_attachments", "01_x")
+    assert nb.cells[0].source.endswith("[![Open In Colab](_attachments/01_x-0-badge.svg)](https://colab.example)")
+    assert (tmp_path / "_attachments" / "01_x-0-badge.svg").read_bytes() == svg and "attachments" not in nb.cells[0]

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -106,13 +107,29 @@ def execute(todo: list[Path], src: Path, preset: str, device: str, seed: int) ->
         return course.run_course(todo, src, preset, device, seed)
 
 
+def attachments_to_files(nb, folder: Path, prefix: str):
+    """Markdown cells' attachments (the Colab badge) written into `folder` and linked from there: MyST-NB does
+    not read `attachment:` links. Returns the notebook, changed in place."""
+    for k, cell in enumerate(nb.cells):
+        for name, data in cell.pop("attachments", {}).items() if cell.cell_type == "markdown" else ():
+            mime, encoded = next(iter(data.items()))
+            path = folder / f"{prefix}-{k}-{name}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64decode(encoded))  # nbformat keeps every attachment base64-encoded
+            cell.source = cell.source.replace(f"attachment:{name}", f"{folder.name}/{path.name}")
+    return nb
+
+
 def sphinx_project(src: Path, notebooks: list[Path], preset: str, cache: Path, models: str = "") -> None:
     """A fresh Sphinx project in src: the executed notebooks, index.md, conf.py and _static/ (the course's
     CSS, the vendored JavaScript)."""
+    import nbformat
+
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
     for notebook in notebooks:
-        shutil.copy(notebook, src / notebook.name)
+        nb = attachments_to_files(nbformat.read(notebook, as_version=4), src / "_attachments", notebook.stem)
+        nbformat.write(nb, src / notebook.name)
     (src / "index.md").write_text(index_page(notebooks, preset, models), encoding="utf-8")
     shutil.copy(HERE / "conf.py", src / "conf.py")
     shutil.copytree(HERE / "static", src / "_static")

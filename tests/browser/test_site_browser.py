@@ -146,6 +146,7 @@ def test_no_page_loads_anything_from_the_network(site):
     from gan_course.site import offline
 
     assert offline.external_references(site) == []
+    assert report(site)["warnings"] == []  # e.g. a picture Sphinx could not find is a warning, and a hole in the page
     for page in pages(site)[1:]:  # every chapter page carries its widget state and the bundled manager
         html = (site / page).read_text(encoding="utf-8")
         assert 'type="application/vnd.jupyter.widget-state+json"' in html
