@@ -10,6 +10,7 @@
 #   make seeds SEEDS="0 1 2"      every chapter on tiny with each seed (JOBS at a time): a pass/fail table
 #   make gpu-check STEPS=30       on a CUDA machine: every tiny chapter on the GPU + every full preset's runs, time/step
 #   make checkpoints CHAPTERS="05 07"  train and store every run of those chapters' small presets (all: no CHAPTERS)
+#   make site PRESET=tiny         the course website in build/site/ (chapters executed on small unless PRESET says)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -24,7 +25,7 @@ STEPS  ?= 30
 CHAPTERS ?=
 export JUPYTER_PREFER_ENV_PATH := 1
 
-.PHONY: help setup lab test unit notebooks browser course student nbgrader colab weights seeds gpu-check checkpoints clean
+.PHONY: help setup lab test unit notebooks browser course student nbgrader colab weights seeds gpu-check checkpoints site clean
 
 help:
 	@sed -n '2,13p' Makefile
@@ -84,6 +85,11 @@ gpu-check: $(STAMP)
 # Executes each chapter on small (CPU, seed 0, one thread each, JOBS at a time) with pretrained="record".
 checkpoints: $(STAMP)
 	$(PY) -m gan_course.course --checkpoints --jobs $(JOBS) $(if $(CHAPTERS),--only $(CHAPTERS))
+
+# Every chapter executed with its views pre-rendered (static mode), then rendered by Sphinx + MyST-NB; works
+# opened from disk, offline (build/site/index.html). PRESET=auto (the default) means small here.
+site: $(STAMP)
+	$(PY) -m gan_course.site --preset $(if $(filter auto,$(PRESET)),small,$(PRESET))
 
 clean:
 	rm -rf build .pytest_cache

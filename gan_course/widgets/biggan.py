@@ -64,6 +64,6 @@ def truncation_explorer(G, class_names=None, *, threshold: float = 1.0, n_sample
         z = truncated_noise(n_samples, G.z_dim, threshold, seed=noise_seed)
         return grid_picture(generate(generator_at(threshold), z, label), nrow=min(nrow, n_samples), scale=scale)
 
-    view = ImageView(render, controls, title, extras=(resample,))
+    view = ImageView(render, controls, title, extras=(resample,), static={"threshold": 9})
     view.resample = resample
     return view

@@ -78,7 +78,7 @@ def class_picker(G, class_names=None, *, n_samples: int = 16, nrow: int = 8, see
         change = ((images - mean) * gain).clamp(-1, 1)
         return stack_pictures([picture, grid_picture(change, nrow=min(nrow, n_samples), scale=scale)], gap=4 * scale)
 
-    view = ImageView(render, controls, title, extras=(resample,), note=note)
+    view = ImageView(render, controls, title, extras=(resample,), note=note, static={"label": 10})  # 10 classes
     view.resample, view.class_spread = resample, spread
     return view
 
@@ -140,6 +140,6 @@ def class_interpolation(G, class_names=None, *, class_a: int = 0, class_b: int =
 
     spread = class_spread(G, latents(n_samples, G.z_dim, seed))
     note = alike_note(spread, "until then the blend changes little.") if spread < ALIKE else None
-    view = ImageView(render, controls, title, note=note)
+    view = ImageView(render, controls, title, note=note, static={"t": 11})  # t = 0, 0.1, ..., 1
     view.class_spread = spread
     return view

@@ -4,14 +4,21 @@ Every widget is a set of controls plus a *plain function of their values* that r
 (`render`). Executing a notebook without a browser (nbval, papermill) therefore still computes the
 default view, and tests set a control's `.value` in Python and compare the PNG bytes of the image
 before and after: the same values always give the same bytes.
+
+The same function makes the view work on a web page with no kernel (static mode, `static.py`): the
+view renders its frames over a grid of values of its main control(s) ahead of time, and a selector
+switches between them in the browser.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import itertools
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from .. import checks, viz
+from .static import (CLASS, DEFAULT_FRAMES, MAX_FRAMES, can_pre_render, check_static, frame_count, grid_values,
+                     selector, static_mode)
 
 
 # The picture's box: with its title and a few rows of controls above it, a view stays within about
@@ -90,13 +97,22 @@ class ImageView:
     The picture is shown at `display_size`: a uint8 array (pixels) enlarged by a whole factor, a
     figure drawn at `figure_dpi` and shown as drawn. The controls wrap onto as many rows as they
     need. `note`, when given, is a line under the title (e.g. that the model is barely trained).
+
+    `static` names the controls (at most two) that the view pre-renders in static mode, each with a
+    count of frames or the values themselves (`static.grid_values`); by default the first control
+    that can be, with DEFAULT_FRAMES frames. Outside static mode it changes nothing.
     """
 
     def __init__(self, render: Callable[..., Any], controls: dict[str, Any], title: str | None = None,
-                 extras: tuple = (), note: str | None = None):
+                 extras: tuple = (), note: str | None = None, static: dict[str, int | Sequence] | None = None):
         import ipywidgets as W
 
         self.render_fn, self.controls, self.extras = render, controls, tuple(extras)  # extras: shown, not rendered
+        if static is None:
+            first = next((name for name, control in controls.items() if can_pre_render(control)), None)
+            static = {first: DEFAULT_FRAMES} if first else {}
+        check_static(static, controls)
+        self.static = dict(static)
         # flex-start: a box's children are stretched to its full width otherwise, blurring the picture
         self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start", object_fit="contain"))
         note_html = f"<div style='line-height: 1.3; font-size: 90%'>{note}</div>" if note else ""
@@ -116,22 +132,15 @@ class ImageView:
         return self.render_fn(**{**self.values, **overrides})
 
     def update(self) -> None:
-        picture = self.render()
-        pixels = isinstance(picture, np.ndarray)
-        png = viz.png_bytes(picture) if pixels else viz.png_bytes(picture, dpi=figure_dpi(picture))
-        width, height = png_size(png)
-        shown_width, shown_height = display_size(width, height, enlarge=pixels)
-        self.image.layout.width, self.image.layout.height = f"{shown_width}px", f"{shown_height}px"
-        if shown_width > width:
-            self.image.add_class(PIXELATED)
-        else:
-            self.image.remove_class(PIXELATED)
-        self.image.value = png
+        show(self.image, self.render())
 
     @property
     def widget(self):
+        """The live view; in static mode (`static.static_mode()`) the pre-rendered one instead."""
         import ipywidgets as W
 
+        if static_mode():
+            return self.static_widget()
         top = [self.title] if self.title else []
         controls = W.HBox([*self.extras, *self.controls.values()],
                           layout=W.Layout(flex_flow="row wrap", align_items="center"))
@@ -141,6 +150,89 @@ class ImageView:
         from IPython.display import display
 
         display(self.widget)
+
+    # --- static mode: the frames rendered ahead of time, switched in the browser ------------------------
+    def static_grids(self) -> dict[str, list]:
+        """{static control: the values its frames are rendered at}; a clear error past MAX_FRAMES frames."""
+        grids = {name: grid_values(name, self.controls[name], frames) for name, frames in self.static.items()}
+        if frame_count(grids) > MAX_FRAMES:
+            sizes = " x ".join(f"{len(v)} ({name})" for name, v in grids.items())
+            raise ValueError(f"{sizes} = {frame_count(grids)} frames: at most {MAX_FRAMES} per view; "
+                             f"ask for fewer values in `static`")
+        return grids
+
+    def frames(self) -> Iterator[tuple[dict[str, Any], Any]]:
+        """(values of the static controls, picture) for every combination of their grid values, in the
+        order of `itertools.product` (the first control varies slowest); the other controls as they are.
+        One at a time: a figure is drawn only when the previous one has been used (and closed)."""
+        grids = self.static_grids()
+        for combo in itertools.product(*grids.values()):
+            values = dict(zip(grids, combo))
+            yield values, self.render(**values)
+
+    def static_widget(self):
+        """The frames in a `Stack` (a Stack of Stacks for two controls) whose `selected_index` each
+        selector sets through `jsdlink`, in the browser; buttons, which need a kernel, are left out, and
+        a Play button steps through the first control's frames. The box returned keeps its `selectors`
+        ({control: selector}) and `links` (the browser-side links), for the tests."""
+        import ipywidgets as W
+
+        grids = self.static_grids()
+        selectors = {name: selector(name, self.controls[name], values) for name, values in grids.items()}
+        pictures = iter(picture for _, picture in self.frames())
+        names, links = list(grids), []
+
+        def stack(level: int):  # children in itertools.product order, as `frames` renders them
+            if level == len(names):
+                return show(W.Image(format="png", layout=W.Layout(align_self="flex-start", object_fit="contain")),
+                            next(pictures))
+            name = names[level]
+            box = W.Stack([stack(level + 1) for _ in grids[name]], selected_index=selectors[name].index)
+            links.append(W.jsdlink((selectors[name], "index"), (box, "selected_index")))
+            return box
+
+        frames = stack(0) if names else show(W.Image(format="png"), self.render())
+        shown = list(selectors.values())
+        if names and any(isinstance(extra, W.Play) for extra in self.extras):
+            play = W.Play(value=selectors[names[0]].index, min=0, max=len(grids[names[0]]) - 1, interval=600)
+            links.append(W.jslink((play, "value"), (selectors[names[0]], "index")))
+            shown.insert(0, play)
+        fixed = [f"{control.description or name} = {_shown_value(control)}"
+                 for name, control in self.controls.items() if name not in grids]
+        note = (f"{frame_count(grids)} pictures rendered when this page was built"
+                + (f"; fixed here: {', '.join(fixed)} (run the notebook to change them)" if fixed else "") + ".")
+        top = [self.title] if self.title else []
+        controls = W.HBox(shown, layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        view = W.VBox([self.style, *top, controls, W.HTML(f"<div style='font-size: 85%; color: #555'>{note}</div>"),
+                       frames], layout=W.Layout(max_width=f"{MAX_WIDTH}px"))
+        view.add_class(CLASS)
+        view.selectors, view.links = selectors, links
+        return view
+
+
+def _shown_value(control) -> str:
+    """A control's value as its reader sees it: a list's option label rather than the value behind it."""
+    labels = getattr(control, "_options_labels", None)
+    if labels is not None and getattr(control, "index", None) is not None and not isinstance(control.index, tuple):
+        return str(labels[control.index])
+    if isinstance(control.value, float):
+        return f"{control.value:.3g}"
+    return str(control.value)
+
+
+def show(image, picture):
+    """Put a picture (uint8 array or Figure) into an Image widget at its `display_size`; returns the widget."""
+    pixels = isinstance(picture, np.ndarray)
+    png = viz.png_bytes(picture) if pixels else viz.png_bytes(picture, dpi=figure_dpi(picture))
+    width, height = png_size(png)
+    shown_width, shown_height = display_size(width, height, enlarge=pixels)
+    image.layout.width, image.layout.height = f"{shown_width}px", f"{shown_height}px"
+    if shown_width > width:
+        image.add_class(PIXELATED)
+    else:
+        image.remove_class(PIXELATED)
+    image.value = png
+    return image
 
 
 def snapshot_player(history, render_snapshot: Callable[[int, Any], Any], title: str = "Training, step by step"):
@@ -162,7 +254,8 @@ def snapshot_player(history, render_snapshot: Callable[[int, Any], Any], title: 
         step, samples = shots[index]
         return render_snapshot(step, samples)
 
-    return ImageView(render, {"index": slider}, title, extras=(play,))  # play moves the slider in the browser
+    # play moves the slider in the browser; a static page holds 12 snapshots at most, evenly spread
+    return ImageView(render, {"index": slider}, title, extras=(play,), static={"index": 12})
 
 
 def grid_picture(images, nrow: int | None = None, scale: int = 3) -> np.ndarray:

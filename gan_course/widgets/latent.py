@@ -52,7 +52,9 @@ def latent_sliders(G, directions=None, *, n_directions: int = 4, n_samples: int 
         z = latents(n_samples, G.z_dim, seed) + alpha @ directions              # [n, z_dim]
         return grid_picture(generate(G, z, label), nrow=n_samples, scale=scale)
 
-    view = ImageView(render, controls, title)
+    # static: the first two directions, 5 steps each over [-span, span] (25 pictures)
+    static = {"d0": 5, "d1": 5} if len(directions) > 1 else {"d0": 9}
+    view = ImageView(render, controls, title, static=static)
     view.directions, view.explained = directions, explained
     return view
 
@@ -102,7 +104,7 @@ def interpolation(G, *, seed_a: int = 0, seed_b: int = 1, steps: int = 8, class_
         fig.tight_layout()
         return fig
 
-    return ImageView(render, controls, title)
+    return ImageView(render, controls, title, static={"t": 5})  # t = 0, 0.25, ..., 1
 
 
 def vector_arithmetic(G, a=(0, 1, 2), b=(3, 4, 5), c=(6, 7, 8), *, n_candidates: int = 24, seed: int = 0,
@@ -168,6 +170,6 @@ def vector_arithmetic(G, a=(0, 1, 2), b=(3, 4, 5), c=(6, 7, 8), *, n_candidates:
         fig.tight_layout()
         return fig
 
-    view = ImageView(render, controls, title)
+    view = ImageView(render, controls, title, static={"noise": 5})  # the picks as set when the page was built
     view.candidates = candidates
     return view

@@ -54,5 +54,5 @@ def alpha_slider(G, *, stage: int | None = None, alpha: float = 0.5, n_samples: 
         return stack_pictures([grid_picture(row, nrow=n_samples, scale=scale),
                                grid_picture(strip, nrow=len(STRIP_ALPHAS), scale=scale)])
 
-    return ImageView(render, controls, title,
+    return ImageView(render, controls, title, static={"alpha": 11},  # alpha = 0, 0.1, ..., 1 at this stage
                      note="bottom row: the first sample at alpha = " + ", ".join(f"{a:g}" for a in STRIP_ALPHAS))

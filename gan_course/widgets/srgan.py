@@ -105,6 +105,7 @@ def sr_compare(test, models: dict, *, image: int = 0, left: str = BICUBIC, right
         fig.tight_layout()
         return fig
 
-    view = ImageView(render, controls, title=f"Wipe between two methods: x{test.scale} super-resolution on held-out images")
+    view = ImageView(render, controls, title=f"Wipe between two methods: x{test.scale} super-resolution on held-out images",
+                     static={"wipe": 6})  # the wipe line at 0, 0.2, ..., 1 (and where it starts)
     view.outputs, view.psnr = outputs, psnr
     return view

@@ -83,7 +83,7 @@ def style_mixing(G, *, seed_a: int = 0, seed_b: int = 1, crossover: int | None =
         return stack_pictures([grid_picture(row, nrow=n_samples, scale=scale) for row in rows])
 
     sides = G.synthesis.noise_sizes
-    return ImageView(render, controls, title,
+    return ImageView(render, controls, title, static={"crossover": 17},  # every crossover up to 16 layers
                      note=f"rows: A, B, mixed. Layer k works at {', '.join(f'{k}: {s}x{s}' for k, s in enumerate(sides))}")
 
 
@@ -109,7 +109,8 @@ def truncation(G, *, psi: float = 0.7, cutoff: int | None = None, seed: int = 0,
         rows = [synthesize(G, stylegan.truncate(ws, G.w_avg, psi, cutoff), noise), synthesize(G, ws, noise)]
         return stack_pictures([grid_picture(row, nrow=n_samples, scale=scale) for row in rows])
 
-    return ImageView(render, controls, title, note="top: truncated; bottom: the same w's untruncated (psi = 1)")
+    return ImageView(render, controls, title, static={"psi": 11},  # psi = 0, 0.1, ..., 1
+                     note="top: truncated; bottom: the same w's untruncated (psi = 1)")
 
 
 def noise_explorer(G, *, seed: int = 0, noise_seed: int = 0, n_samples: int = 4, n_draws: int = 8, scale: int = 3,
@@ -151,6 +152,8 @@ def noise_explorer(G, *, seed: int = 0, noise_seed: int = 0, n_samples: int = 4,
                                grid_picture(std_map, nrow=n_samples, scale=scale),
                                grid_picture(finest_noise / 3, nrow=n_samples, scale=scale)])
 
-    return ImageView(render, controls, title, extras=(resample,),
+    # static: the coarsest and the finest layer's noise, each off or on
+    static = {"noise_0": 2, f"noise_{len(sides) - 1}": 2} if len(sides) > 1 else {"noise_0": 2}
+    return ImageView(render, controls, title, extras=(resample,), static=static,
                      note=f"rows: the images; per-pixel std over {n_draws} noise draws (white: the largest); "
                           f"the finest layer's noise map of this draw")

@@ -52,6 +52,6 @@ def projection_mixer(G, real_images, projected_ws, *, index: int = 0, seed: int 
                                                                   for ws in (ws_real, ws_gen, *mixes)]
         return grid_picture(torch.cat(row), nrow=len(row), scale=scale)
 
-    return ImageView(render, controls, title,
+    return ImageView(render, controls, title, static={"crossover": 17},  # every crossover up to 16 layers
                      note="real | projection | generated | projection's coarse + generated's fine | "
                           "generated's coarse + projection's fine")

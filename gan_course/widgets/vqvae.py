@@ -15,6 +15,8 @@ from .core import ImageView, float_slider, grid_picture
 # The temperature slider's range: inside what PixelCNN.sample accepts (1e-3 to 100), where the pictures change.
 TEMPERATURE_RANGE, TEMPERATURE_STEP = (0.05, 5.0), 0.05
 SEED_RANGE = (0, 2**31 - 1)  # any seed a notebook may be run with
+# The website's frames (static mode): finer below 1, where sharpening changes most, plus the slider's start
+STATIC_TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 
 
 def edit_code(codes, row: int, col: int, code: int):
@@ -152,7 +154,7 @@ def code_editor(model, images, *, index: int = 0, row: int | None = None, col: i
         decoded = decode_codes(model, torch.stack([original, edit_code(original, row, col, code)]))  # [2, C, S, S]
         return code_grid_picture(torch.cat([images[index:index + 1].cpu(), decoded]), original, row, col, code, scale)
 
-    view = ImageView(render, controls, title)
+    view = ImageView(render, controls, title, static={"code": 8})  # this code and the next 7 at the position
     view.codes = codes
     return view
 
@@ -186,6 +188,6 @@ def prior_sampler(prior, model, *, n_samples: int = 16, nrow: int = 8, temperatu
         codes = prior.sample(n_samples, temperature=temperature, seed=seed).cpu()
         return grid_picture(decode_codes(model, codes), nrow=min(nrow, n_samples), scale=scale)
 
-    view = ImageView(render, controls, title, extras=(resample,))
+    view = ImageView(render, controls, title, extras=(resample,), static={"temperature": STATIC_TEMPERATURES})
     view.resample = resample
     return view

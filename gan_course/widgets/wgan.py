@@ -21,7 +21,8 @@ def disjoint_supports(theta: float = 2.0):
         fig.tight_layout()
         return fig
 
-    return ImageView(render, {"theta": slider}, title="Move the generated distribution: JS vs W1")
+    return ImageView(render, {"theta": slider}, title="Move the generated distribution: JS vs W1",
+                     static={"theta": 13})  # theta = -3, -2.5, ..., 3: overlapping and disjoint supports
 
 
 def toy_results_explorer(results, n_points: int = 1000):
@@ -58,4 +59,5 @@ def toy_results_explorer(results, n_points: int = 1000):
         fig.tight_layout()
         return fig
 
-    return ImageView(render, controls, title="Comparison runs: samples over the critic")
+    return ImageView(render, controls, title="Comparison runs: samples over the critic",
+                     static={"method": 8, "dataset": 4})  # every recipe on every mixture, the first seed
