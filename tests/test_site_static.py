@@ -240,3 +240,20 @@ def test_bad_static_settings_are_clear_errors(monkeypatch):
     monkeypatch.setenv(static.STATIC_ENV, "yes")
     with pytest.raises(ValueError, match=r"\$GAN_COURSE_STATIC must be 1 .* or 0/unset .*, got 'yes'"):
         static.static_mode()
+
+
+def test_static_frames_leave_torch_s_random_state_as_it_was(monkeypatch):
+    """The stored runs are matched by the random state at each training call: pre-rendering frames of a view
+    that draws noise must not move it, or a site build would train what it should load."""
+    import ipywidgets as W
+    import torch
+
+    from gan_course.widgets import core, static
+
+    monkeypatch.setattr(static, "static_mode", lambda: True)
+    monkeypatch.setattr(core, "static_mode", lambda: True)
+    view = core.ImageView(lambda s: (torch.rand(8, 8) * 255).to(torch.uint8).numpy(),  # cpu: a view that draws noise
+                          {"s": W.IntSlider(value=0, min=0, max=5)})
+    before = torch.get_rng_state()
+    view.static_widget()
+    assert torch.equal(torch.get_rng_state(), before)

@@ -165,10 +165,16 @@ class ImageView:
         """(values of the static controls, picture) for every combination of their grid values, in the
         order of `itertools.product` (the first control varies slowest); the other controls as they are.
         One at a time: a figure is drawn only when the previous one has been used (and closed)."""
+        import torch
+
         grids = self.static_grids()
         for combo in itertools.product(*grids.values()):
             values = dict(zip(grids, combo))
-            yield values, self.render(**values)
+            # torch's global random state as it was: a view that draws noise (StyleGAN's noise inputs) must not
+            # move it, or every later training call of a site build would start elsewhere than the recorded run
+            with torch.random.fork_rng(devices=[]):
+                picture = self.render(**values)
+            yield values, picture
 
     def static_widget(self):
         """The frames in a `Stack` (a Stack of Stacks for two controls) whose `selected_index` each
