@@ -9,7 +9,7 @@
 #   make weights                  retrain the small classifiers whose features the metrics use
 #   make seeds SEEDS="0 1 2"      every chapter on tiny with each seed (JOBS at a time): a pass/fail table
 #   make gpu-check STEPS=30       on a CUDA machine: every tiny chapter on the GPU + every full preset's runs, time/step
-#   make checkpoints CHAPTERS="05 07"  train and store every run of those chapters' small presets (all: no CHAPTERS)
+#   make checkpoints CHAPTERS="05 07"  train and store every run of those chapters' small presets (MISSING=1: only missing ones)
 #   make site PRESET=tiny         the course website in build/site/ (chapters executed on small unless PRESET says)
 
 PYTHON ?= python3
@@ -84,7 +84,7 @@ gpu-check: $(STAMP)
 
 # Executes each chapter on small (CPU, seed 0, one thread each, JOBS at a time) with pretrained="record".
 checkpoints: $(STAMP)
-	$(PY) -m gan_course.course --checkpoints --jobs $(JOBS) $(if $(CHAPTERS),--only $(CHAPTERS))
+	$(PY) -m gan_course.course --checkpoints --jobs $(JOBS) $(if $(CHAPTERS),--only $(CHAPTERS)) $(if $(MISSING),--missing)
 
 # Every chapter executed with its views pre-rendered (static mode), then rendered by Sphinx + MyST-NB; works
 # opened from disk, offline (build/site/index.html). PRESET=auto (the default) means small here.

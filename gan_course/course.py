@@ -118,16 +118,16 @@ def run_course(todo: list[Path], out_dir: Path, preset: str, device: str = "auto
 
 # --- make checkpoints: record every run of each chapter's small preset into the package --------------------
 def _record_chapter(job: tuple) -> tuple[str, float, str]:
-    path, out_dir = job
+    path, out_dir, mode = job
     with environment(GAN_COURSE_THREADS="1"):  # one thread per chapter: two chapters share two cores
         try:
-            return path.stem, run_chapter(path, out_dir, "small", "cpu", 0, "record"), "ok"
+            return path.stem, run_chapter(path, out_dir, "small", "cpu", 0, mode), "ok"
         except Exception as err:
             print(f"{path.name}: {err}"[:2000], file=sys.stderr)
             return path.stem, float("nan"), f"FAILED: {type(err).__name__}"
 
 
-def record_checkpoints(todo: list[Path], out_dir: Path, jobs: int = 2) -> int:
+def record_checkpoints(todo: list[Path], out_dir: Path, jobs: int = 2, missing: bool = False) -> int:
     """Execute each chapter on `small` (CPU, seed 0, one thread) with pretrained="record": every training run is
     trained through the shared loop and stored in gan_course/weights/runs/<chapter>/ with its registry entry.
     Prints a table (runs, megabytes, training seconds, notebook seconds) and writes it to out_dir/summary.json."""
@@ -141,7 +141,8 @@ def record_checkpoints(todo: list[Path], out_dir: Path, jobs: int = 2) -> int:
           f"{stored_runs.root()}/ (executed copies in {out_dir}/)\n", flush=True)
     start = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
-        results = list(pool.map(_record_chapter, [(p, out_dir) for p in todo]))
+        mode = "fill" if missing else "record"  # fill: runs stored and current load, only the others train
+        results = list(pool.map(_record_chapter, [(p, out_dir, mode) for p in todo]))
     wall = time.perf_counter() - start
     rows = []
     for name, seconds, status in results:
@@ -345,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", action="store_true",
                         help="record every run of each chapter's small preset into the package (`make checkpoints "
                              "CHAPTERS=\"05 07\"`), --jobs chapters at a time")
+    parser.add_argument("--missing", action="store_true",
+                        help="with --checkpoints: train and store only the runs that are missing or stale")
     parser.add_argument("--pretrained", default="auto", choices=["auto", "False"],
                         help="the notebooks' pretrained parameter: auto (load stored runs that match) or False")
     args = parser.parse_args(argv)
@@ -357,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no chapter notebooks found in {args.notebooks}", file=sys.stderr)
         return 2
     if args.checkpoints:
-        return record_checkpoints(todo, args.out / "checkpoints", args.jobs)
+        return record_checkpoints(todo, args.out / "checkpoints", args.jobs, args.missing)
     if args.gpu_check:
         return gpu_check(todo, args.out / "gpu-check", args.steps, "cuda" if args.device == "auto" else args.device)
     problem = check_device(args.device)

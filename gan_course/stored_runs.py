@@ -13,6 +13,7 @@ state training ended in), so every later cell prints what the recorded run print
 trains, after one line that says why. `pretrained=False` trains everything, as without a shelf.
 
 `make checkpoints` executes each chapter on `small` with `pretrained="record"`: every run trains,
+(`make checkpoints MISSING=1` uses "fill": runs already stored and current load, only the others train),
 is stored (weights in float16, see `PRECISION`), and the notebook continues with what was stored,
 so the recorded notebook and every later loading one compute from the same numbers. A registry per
 chapter (`weights/runs/<chapter>/registry.json`) lists each file with its sha256, the chapter, preset
@@ -41,7 +42,7 @@ ROOT_ENV = "GAN_COURSE_RUNS"          # another shelf folder (tests; a classroom
 DOWNLOADS_ENV = "GAN_COURSE_DOWNLOADS"  # "1": registry entries that name a URL may be downloaded
 CACHE_ENV = "GAN_COURSE_CACHE"        # where downloaded runs are kept (default: the user's cache folder)
 REGISTRY = "registry.json"
-MODES = ("auto", True, False, "record")
+MODES = ("auto", True, False, "record", "fill")
 # Runs stored by an older package than this mean something else now (a model or a loss changed what
 # its weights compute): they are never loaded. Raise it with such a change, then `make checkpoints`.
 COMPATIBLE_SINCE = "0.1.0"
@@ -510,7 +511,7 @@ class Shelf:
         problem = ("no stored `play` run matches" if entry is None else self._settings_problem(entry) or
                    ("an earlier run of this notebook trained here, so the stored `play` run cannot match"
                     if main.trained else "") or self._unavailable(entry))
-        use_play = self.mode == "record" or (self.mode in ("auto", True) and not problem)
+        use_play = self.mode in ("record", "fill") or (self.mode in ("auto", True) and not problem)
         if use_play:
             print(f"{what}: the `play` budget, {play.steps:,} steps (trained once by `make checkpoints`, "
                   f"{'recorded now' if self.mode == 'record' else 'loaded'}); pretrained=False trains the "
@@ -553,6 +554,9 @@ class Shelf:
             print(f"training here: {reason}")
         run = train()
         main.trained.append(index)
+        if self.mode == "fill":  # record what was missing, and go on with it as "record" does
+            entry = self._record(run, index, parts)
+            return load_into(run, locate(entry, self.folder), entry)
         return run
 
     def _mismatch(self, index: int, parts: dict[str, str], config: Any) -> str:

@@ -359,3 +359,15 @@ def test_rewrite_keeps_the_run_and_its_fingerprint_and_drops_only_what_it_is_tol
     run = train(shelf(folder))
     assert run.stored is not None and same_weights(run, rec) and run.history.logs == rec.history.logs
     assert torch.equal(torch.rand(4), after) and "D" not in run.modules
+
+
+def test_fill_loads_what_is_stored_and_records_only_what_is_missing(tmp_path, capsys):
+    rec = shelf(tmp_path, "record")
+    first = train(rec)
+    fill = shelf(tmp_path, "fill")
+    again = train(fill)
+    second = train(fill, cfg=dataclasses.replace(CFG, lr_g=2e-3))
+    out = capsys.readouterr().out
+    assert again.stored is not None and same_weights(again, first) and "loaded stored run 0" in out
+    assert "recorded stored run 1" in out and second.stored is not None
+    assert [e.index for e in stored_runs.read_registry(CHAPTER, tmp_path)] == [0, 1]
