@@ -275,6 +275,29 @@ def check_current(chapter: str, folder: Path | None = None) -> list[str]:
 
 
 # --- Storing and loading a Run -------------------------------------------------------------------------
+def _snapshot(x: torch.Tensor) -> torch.Tensor:
+    """Image snapshots [N, C, H, W] in [-1, 1] as the 8-bit pixels they are shown as (a quarter of float32);
+    other snapshots (chapter 01's 2-D points) as float16."""
+    if x.dim() == 4 and x.is_floating_point():
+        return ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return _compact(x)
+
+
+def _unsnapshot(x: torch.Tensor) -> torch.Tensor:
+    """Back to floats; an 8-bit snapshot gives back exactly its pixels when shown (`viz.image_grid`)."""
+    return x.float() / 127.5 - 1 if x.dtype == torch.uint8 else x.float()
+
+
+def _compact_history(history: dict) -> dict:
+    """Snapshots as `_snapshot`, per-step logs as float32 tensors (a list of Python floats pickles at ~9 bytes a
+    number), steps as int32 and wall seconds as float32 (0.1 ms at an hour)."""
+    history["snapshots"] = [[s, _snapshot(x.cpu())] for s, x in history["snapshots"]]
+    history["steps"] = torch.as_tensor(history["steps"], dtype=torch.int32)
+    history["seconds"] = torch.as_tensor(history["seconds"], dtype=torch.float32)
+    history["logs"] = {k: torch.as_tensor(v, dtype=torch.float32) for k, v in history["logs"].items()}
+    return history
+
+
 def _compact(t: torch.Tensor) -> torch.Tensor:
     if t.dtype == torch.float32 and (not t.numel() or t.abs().max() <= torch.finfo(PRECISION).max):
         return t.to(PRECISION)
@@ -297,20 +320,16 @@ def _restore_attributes(module: torch.nn.Module, attributes: dict[str, dict[str,
 
 def store(run, path: Path, keep: tuple[str, ...] | None = None) -> Path:
     """Write what a loaded run needs (not the optimisers: nothing continues a stored run's training)."""
-    names = [k for k in run.modules if keep is None or k in keep]
-    history = run.history.state_dict()
-    history["snapshots"] = [[s, _compact(x.cpu())] for s, x in history["snapshots"]]
-    # per-step logs as tensors: a list of Python floats pickles at ~9 bytes a number, float32 at 4
-    history["steps"] = torch.tensor(history["steps"], dtype=torch.int32)
-    history["seconds"] = torch.tensor(history["seconds"], dtype=torch.float64)
-    history["logs"] = {k: torch.tensor(v, dtype=torch.float32) for k, v in history["logs"].items()}
+    # G is kept when no G_ema stands in for it: a run is never stored without a generator
+    names = [k for k in run.modules if keep is None or k in keep or (k == "G" and "G_ema" not in run.modules)]
+    history = _compact_history(run.history.state_dict())
     return checkpoints.save(path, {
         "modules": {k: {n: _compact(t.cpu()) for n, t in run.modules[k].state_dict().items()} for k in names},
         "module_configs": {k: checkpoints.model_config(run.modules[k]) for k in names},
         "attributes": {k: _module_attributes(run.modules[k]) for k in names},
         "history": history, "step": run.step, "seconds": run.seconds, "state": dict(run.state),
         "batches": run.batches.state_dict(), "rng": torch.get_rng_state(),
-    }, run.config)
+    }, run.config, compress=True)
 
 
 def _refuse_forward(module: torch.nn.Module, name: str) -> None:
@@ -345,7 +364,7 @@ def load_into(run, path: Path, entry: StoredRun | None = None):
     for k in [k for k in run.modules if k not in state["modules"]]:
         _refuse_forward(run.modules.pop(k), k)  # not shipped (no later cell needs it): `run.D` then says so
         run.dropped.add(k)
-    history["snapshots"] = [[s, x.float()] for s, x in history["snapshots"]]
+    history["snapshots"] = [[s, _unsnapshot(x)] for s, x in history["snapshots"]]
     as_list = lambda v: v.tolist() if isinstance(v, torch.Tensor) else v  # noqa: E731 (runs stored as lists too)
     history["steps"], history["seconds"] = as_list(history["steps"]), as_list(history["seconds"])
     history["logs"] = {k: as_list(v) for k, v in history["logs"].items()}
@@ -370,14 +389,12 @@ def rewrite(entry: StoredRun, drop: tuple[str, ...] = (), folder: Path | None = 
         for part in ("modules", "module_configs", "attributes"):
             state[part].pop(k, None)
     history = state["history"]
-    if not isinstance(history["logs"], dict) or any(isinstance(v, list) for v in history["logs"].values()):
-        history["steps"] = torch.tensor(history["steps"], dtype=torch.int32)
-        history["seconds"] = torch.tensor(history["seconds"], dtype=torch.float64)
-        history["logs"] = {k: torch.tensor(v, dtype=torch.float32) for k, v in history["logs"].items()}
+    history["snapshots"] = [[s, _unsnapshot(x)] for s, x in history["snapshots"]]
+    state["history"] = _compact_history(history)
     config = state.pop("config")
     for key in ("format", "version"):
         state.pop(key)
-    checkpoints.save(path, state, config)
+    checkpoints.save(path, state, config, compress=True)
     new = dataclasses.replace(entry, sha256=file_sha256(path), bytes=path.stat().st_size,
                               modules={k: v for k, v in entry.modules.items() if k not in drop})
     others = [e for e in read_registry(entry.chapter, folder) if (e.preset, e.seed, e.index) !=

@@ -58,3 +58,15 @@ def test_load_refuses_code_and_foreign_files(tmp_path):
         checkpoints.load(tmp_path / "other.pt")
     with pytest.raises(FileNotFoundError):
         checkpoints.load(tmp_path / "missing.pt")
+
+
+def test_a_compressed_checkpoint_loads_the_same_and_a_truncated_one_is_refused(tmp_path):
+    state = {"w": torch.randn(64, 64).half(), "n": 3}
+    path = checkpoints.save(tmp_path / "c.pt", state, compress=True)
+    assert path.read_bytes()[:2] == checkpoints.GZIP_MAGIC
+    assert checkpoints.save(tmp_path / "d.pt", state, compress=True).read_bytes() == path.read_bytes()  # deterministic
+    loaded = checkpoints.load(path)
+    assert torch.equal(loaded["w"], state["w"]) and loaded["n"] == 3
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(ValueError, match="not a readable gan_course checkpoint"):
+        checkpoints.load(path)

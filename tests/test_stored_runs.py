@@ -140,7 +140,7 @@ def test_a_run_stored_without_its_discriminator_says_so(tmp_path):
 
 
 def test_bad_arguments_get_clear_errors(tmp_path):
-    with pytest.raises(ValueError, match="pretrained must be one of 'auto', True, False, 'record', got 'yes'"):
+    with pytest.raises(ValueError, match="pretrained must be one of 'auto', True, False, 'record', 'fill', got 'yes'"):
         stored_runs.open_shelf(CHAPTER, "tiny", 0, "yes", folder=tmp_path)
     with pytest.raises(ValueError, match="unknown chapter"):
         stored_runs.open_shelf("11_diffusion", "tiny", 0, folder=tmp_path)
