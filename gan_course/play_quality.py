@@ -49,7 +49,8 @@ def score(chapter: str, n: int, out: Path, seed: int = 12345) -> dict:
     clf = classifier.load_classifier(P.dataset, img_size=P.model.img_size, fit=fit)
     reference, real = test.x[:n], test.x[n:2 * n] if len(test.x) >= 2 * n else test.x[-n:]
     labels = torch.arange(n) % G.num_classes if training.is_conditional(G) else None
-    fake = training.sample(G, n, labels=labels, seed=seed)
+    # as the chapters score them: clamped to [-1, 1] (ProGAN's and the style generators' outputs have no tanh)
+    fake = training.sample(G, n, labels=labels, seed=seed).clamp(-1, 1)
     ref_feats = metrics.extract_features(reference, clf.features)
     noise = {c.name: c.fid for c in metrics.fid_calibration(reference, real, clf.features, blur=())}
     with torch.no_grad():
