@@ -172,7 +172,8 @@ class ImageView:
             values = dict(zip(grids, combo))
             # torch's global random state as it was: a view that draws noise (StyleGAN's noise inputs) must not
             # move it, or every later training call of a site build would start elsewhere than the recorded run
-            with torch.random.fork_rng(devices=[]):
+            gpu = [torch.cuda.current_device()] if torch.cuda.is_initialized() else []  # a CUDA build: its state too
+            with torch.random.fork_rng(devices=gpu):
                 picture = self.render(**values)
             yield values, picture
 
