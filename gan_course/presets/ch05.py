@@ -16,6 +16,7 @@ from ..models.dcgan import DCGANConfig
 from ..models.progan import GrowthSchedule, ProGANConfig
 from ..training import TrainConfig
 from . import ch04
+from .play import check_play_train
 
 
 @dataclass(frozen=True)
@@ -38,19 +39,9 @@ class ProGANPreset:
         if self.growth.total_steps % self.fid_every:
             raise ValueError(f"fid_every={self.fid_every} must divide the growth schedule's {self.growth.total_steps} "
                              f"steps: the race against DCGAN needs ProGAN's FID at the step it is fully grown")
-        if self.play_train is None:
-            return
-        if not isinstance(self.play_train, TrainConfig):
-            raise TypeError(f"play_train must be a TrainConfig or None, got {type(self.play_train).__name__}")
-        if self.play_train.steps <= self.growth.total_steps:
-            raise ValueError(f"play_train.steps must be more than the growth schedule's {self.growth.total_steps} "
-                             f"steps (the play budget trains on at the final resolution), got {self.play_train.steps}")
-        if dataclasses.replace(self.play_train, steps=self.train.steps) != self.train:
-            changed = [f"{f.name}={getattr(self.play_train, f.name)!r} (train: {getattr(self.train, f.name)!r})"
-                       for f in dataclasses.fields(TrainConfig)
-                       if f.name != "steps" and getattr(self.play_train, f.name) != getattr(self.train, f.name)]
-            raise ValueError(f"play_train must be the preset's train config with more steps only, but it has "
-                             f"{', '.join(changed)}")
+        check_play_train(self.play_train, self.train, self.growth.total_steps,
+                         f"the growth schedule's {self.growth.total_steps} steps (the play budget trains on at the "
+                         f"final resolution)")
 
 
 def _progan(dataset, fit, img_size, z_dim, fmap_base, fmap_max, phase_steps, batch_size, ema_decay, fid_every,

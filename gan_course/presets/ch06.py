@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from ..models.biggan import BigGANConfig
 from ..training import TrainConfig
+from .play import check_play_train
 
 THRESHOLDS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0)  # the truncation curve's t, low (faithful) to high (varied)
 
@@ -49,19 +50,8 @@ class BigGANPreset:
             raise ValueError(f"ablation_steps={self.ablation_steps} must be at most the main run's {self.train.steps} "
                              f"steps (its SN arm is the main run's first steps) and a multiple of fid_every="
                              f"{self.fid_every} (both arms need an FID at its last step)")
-        if self.play_train is None:
-            return
-        if not isinstance(self.play_train, TrainConfig):
-            raise TypeError(f"play_train must be a TrainConfig or None, got {type(self.play_train).__name__}")
-        if self.play_train.steps <= self.train.steps:
-            raise ValueError(f"play_train.steps must be more than train.steps={self.train.steps} (a longer budget), "
-                             f"got {self.play_train.steps}")
-        if dataclasses.replace(self.play_train, steps=self.train.steps) != self.train:
-            changed = [f"{f.name}={getattr(self.play_train, f.name)!r} (train: {getattr(self.train, f.name)!r})"
-                       for f in dataclasses.fields(TrainConfig)
-                       if f.name != "steps" and getattr(self.play_train, f.name) != getattr(self.train, f.name)]
-            raise ValueError(f"play_train must be the preset's train config with more steps only, but it has "
-                             f"{', '.join(changed)}")
+        check_play_train(self.play_train, self.train, self.train.steps,
+                         f"train.steps={self.train.steps} (a longer budget)")
 
 
 def _biggan(dataset, img_size, z_dim, shared_dim, g_width, d_width, attention, steps, batch_size, ema_decay,
